@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace SmtpDeliver.Cli;
+
+/// <summary>Entry point of the <c>smtpdeliver</c> command.</summary>
+internal static class Program
+{
+    private static Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("smtpdeliver: outbound SMTP delivery with DANE, MTA-STS, REQUIRETLS and TLSRPT.");
+        return root.Parse(args).InvokeAsync();
+    }
+}
