@@ -1,0 +1,366 @@
+using SmtpDeliver.Diagnostics;
+using SmtpDeliver.Smtp;
+
+namespace SmtpDeliver;
+
+public sealed partial class Client
+{
+    /// <summary>
+    /// Delivers a message to one recipient. Returns only after the server accepted the message with a 2xx
+    /// reply to the end of data.
+    /// </summary>
+    /// <exception cref="SmtpException">The server or the connection refused or failed; see <see cref="SmtpException.Permanent"/>.</exception>
+    public async Task DeliverAsync(string mailFrom, string rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rcptTo);
+        await DeliverMultipleAsync(mailFrom, [rcptTo], messageSize, message, requirements, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Delivers a message to several recipients in one transaction: MAIL, RCPT for each, DATA, the
+    /// message, and the final reply. With PIPELINING (RFC 2920) MAIL, every RCPT and DATA go out in one
+    /// write. Returns one response per recipient, in order, when the message was accepted for at least
+    /// one of them; recipients that were refused have a non-2xx response.
+    /// </summary>
+    /// <remarks>
+    /// Before anything is sent, the requirements are checked against the server's extensions and the size
+    /// against its SIZE. A transaction that failed midway is reset with RSET at the start of the next one.
+    /// With several recipients, a 452 (or 552) on a later RCPT means "no more recipients in this
+    /// transaction": that and the remaining recipients get a transient response; deliver them again in
+    /// another transaction. Honour <see cref="EhloExtensions.Limits"/> (RCPTMAX) when splitting.
+    /// </remarks>
+    /// <param name="mailFrom">The envelope sender; empty for the null reverse-path "&lt;&gt;".</param>
+    /// <param name="rcptTo">The envelope recipients, at least one.</param>
+    /// <param name="messageSize">The message size in bytes, for SIZE (RFC 1870).</param>
+    /// <param name="message">The message with CRLF line endings; read once from its current position, not loaded into memory.</param>
+    /// <param name="requirements">What the message needs from the server.</param>
+    /// <param name="cancellationToken">Cancels the transaction; the connection is botched afterwards.</param>
+    /// <exception cref="SmtpException">The transaction failed as a whole.</exception>
+    public async Task<IReadOnlyList<SmtpResponse>> DeliverMultipleAsync(string mailFrom, IReadOnlyList<string> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mailFrom);
+        ArgumentNullException.ThrowIfNull(rcptTo);
+        ArgumentNullException.ThrowIfNull(message);
+        if (rcptTo.Count == 0)
+        {
+            throw new ArgumentException("need at least one recipient", nameof(rcptTo));
+        }
+        EnterOperation();
+        try
+        {
+            ThrowIfUnusable();
+            if (_needRset)
+            {
+                await ResetCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            CheckRequirements(messageSize, requirements);
+            _needRset = true;
+            var responses = Extensions.Pipelining
+                ? await SendEnvelopePipelinedAsync(mailFrom, rcptTo, messageSize, requirements, cancellationToken).ConfigureAwait(false)
+                : await SendEnvelopeAsync(mailFrom, rcptTo, messageSize, requirements, cancellationToken).ConfigureAwait(false);
+            await SendDataAsync(message, responses, cancellationToken).ConfigureAwait(false);
+            _needRset = false;
+            return responses;
+        }
+        finally
+        {
+            ExitOperation();
+        }
+    }
+
+    private void CheckRequirements(long messageSize, DeliveryRequirements requirements)
+    {
+        if ((requirements & DeliveryRequirements.EightBitMime) != 0 && !Extensions.EightBitMime)
+        {
+            // Permanent: this server will never take the message as it is (RFC 6152 3).
+            throw new SmtpException(SmtpErrorReason.EightBitMimeUnsupported, true, SmtpCommand.None, "server does not implement the 8bitmime extension, required by the message");
+        }
+        if ((requirements & DeliveryRequirements.SmtpUtf8) != 0 && !Extensions.SmtpUtf8)
+        {
+            throw new SmtpException(SmtpErrorReason.SmtpUtf8Unsupported, false, SmtpCommand.None, "server does not implement the smtputf8 extension, required by the message");
+        }
+        if ((requirements & DeliveryRequirements.RequireTls) != 0 && !Extensions.RequireTls)
+        {
+            // RFC 8689 4.2.1: another MX may support it, so transient.
+            throw new SmtpException(SmtpErrorReason.RequireTlsUnsupported, false, SmtpCommand.None, "server does not implement the requiretls extension, required for delivery");
+        }
+        if (Extensions.Size && Extensions.MaxSize > 0 && messageSize > Extensions.MaxSize)
+        {
+            // RFC 1870 6.
+            throw new SmtpException(SmtpErrorReason.MessageTooLarge, true, SmtpCommand.None, $"message is {messageSize} bytes, server accepts at most {Extensions.MaxSize} bytes");
+        }
+    }
+
+    private void AppendMailFrom(string mailFrom, long messageSize, DeliveryRequirements requirements)
+    {
+        _transport.BeginLine();
+        _transport.Append("MAIL FROM:<");
+        _transport.AppendUtf8(mailFrom);
+        _transport.Append(">");
+        if (Extensions.Size)
+        {
+            // RFC 1870 3: sent even when the server announced no fixed limit.
+            _transport.Append(" SIZE=");
+            _transport.Append(messageSize);
+        }
+        if (Extensions.EightBitMime)
+        {
+            _transport.Append((requirements & DeliveryRequirements.EightBitMime) != 0 ? " BODY=8BITMIME" : " BODY=7BIT");
+        }
+        if ((requirements & DeliveryRequirements.SmtpUtf8) != 0)
+        {
+            _transport.Append(" SMTPUTF8");
+        }
+        if ((requirements & DeliveryRequirements.RequireTls) != 0)
+        {
+            _transport.Append(" REQUIRETLS");
+        }
+        _transport.EndLine();
+    }
+
+    private void AppendRcptTo(string rcptTo)
+    {
+        _transport.BeginLine();
+        _transport.Append("RCPT TO:<");
+        _transport.AppendUtf8(rcptTo);
+        _transport.Append(">");
+        _transport.EndLine();
+    }
+
+    /// <summary>The response to a RCPT, with RFC 5321 4.5.3.1.10's rule that 552 is temporary for recipients.</summary>
+    private static SmtpResponse RcptResponse(Reply reply) =>
+        reply.IsPositiveCompletion
+            ? reply.ToResponse(SmtpCommand.RcptTo, false, null)
+            : reply.ToResponse(SmtpCommand.RcptTo, reply.Class == 5 && reply.Code != 552, SmtpErrorReason.Status);
+
+    private static SmtpException NoneAccepted(SmtpResponse[] responses, string message)
+    {
+        if (responses.Length == 1)
+        {
+            var r = responses[0];
+            return new SmtpException(r.Reason ?? SmtpErrorReason.Status, r.Permanent, SmtpCommand.RcptTo,
+                $"recipient refused: got {r.Code}, expected 2xx", r);
+        }
+        return new SmtpException(SmtpErrorReason.NoRecipients, false, SmtpCommand.RcptTo, message);
+    }
+
+    // RFC 5321 3.3, without pipelining: one command, one reply.
+    private async Task<SmtpResponse[]> SendEnvelopeAsync(string mailFrom, IReadOnlyList<string> rcptTo, long messageSize, DeliveryRequirements requirements, CancellationToken cancellationToken)
+    {
+        AppendMailFrom(mailFrom, messageSize, requirements);
+        await FlushAsync(SmtpCommand.MailFrom, cancellationToken).ConfigureAwait(false);
+        var mail = await ReadAsync(SmtpCommand.MailFrom, _timeouts.Mail, cancellationToken).ConfigureAwait(false);
+        if (!mail.IsPositiveCompletion)
+        {
+            throw Status(mail, SmtpCommand.MailFrom, "2xx");
+        }
+
+        var responses = new SmtpResponse[rcptTo.Count];
+        var accepted = 0;
+        for (var i = 0; i < rcptTo.Count; i++)
+        {
+            AppendRcptTo(rcptTo[i]);
+            await FlushAsync(SmtpCommand.RcptTo, cancellationToken).ConfigureAwait(false);
+            var reply = await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false);
+            if (i > 0 && reply.Code is 452 or 552)
+            {
+                // RFC 5321 4.5.3.1.10: too many recipients; the rest must go in another transaction.
+                var rest = reply.ToResponse(SmtpCommand.RcptTo, false, SmtpErrorReason.Status);
+                for (var j = i; j < rcptTo.Count; j++)
+                {
+                    responses[j] = rest;
+                }
+                break;
+            }
+            responses[i] = RcptResponse(reply);
+            if (responses[i].IsSuccess)
+            {
+                accepted++;
+            }
+        }
+        if (accepted == 0)
+        {
+            throw NoneAccepted(responses, "no recipients accepted in transaction");
+        }
+
+        _transport.WriteLine("DATA");
+        await FlushAsync(SmtpCommand.Data, cancellationToken).ConfigureAwait(false);
+        var data = await ReadAsync(SmtpCommand.Data, _timeouts.DataInitiation, cancellationToken).ConfigureAwait(false);
+        if (data.Code != 354)
+        {
+            throw Status(data, SmtpCommand.Data, "354");
+        }
+        return responses;
+    }
+
+    // RFC 2920 3.1: MAIL, RCPTs and DATA in one write; replies read while the write may still be going
+    // on, so a server that answers before reading everything cannot deadlock us.
+    private async Task<SmtpResponse[]> SendEnvelopePipelinedAsync(string mailFrom, IReadOnlyList<string> rcptTo, long messageSize, DeliveryRequirements requirements, CancellationToken cancellationToken)
+    {
+        AppendMailFrom(mailFrom, messageSize, requirements);
+        foreach (var rcpt in rcptTo)
+        {
+            AppendRcptTo(rcpt);
+        }
+        _transport.WriteLine("DATA");
+        var write = FlushAsync(SmtpCommand.MailFrom, cancellationToken).AsTask();
+
+        Reply mail;
+        try
+        {
+            mail = await ReadAsync(SmtpCommand.MailFrom, _timeouts.Mail, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ObserveAsync(write).ConfigureAwait(false);
+            throw;
+        }
+
+        // After a refusal the server may close the connection: remember the first read error instead of
+        // failing, so the error reported is the most telling reply.
+        var responses = new SmtpResponse[rcptTo.Count];
+        SmtpException? readError = null;
+        var accepted = 0;
+        for (var i = 0; i < rcptTo.Count; i++)
+        {
+            if (readError is null)
+            {
+                try
+                {
+                    responses[i] = RcptResponse(await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false));
+                    if (responses[i].IsSuccess)
+                    {
+                        accepted++;
+                    }
+                    continue;
+                }
+                catch (SmtpException e)
+                {
+                    readError = e;
+                }
+            }
+            responses[i] = readError.ToResponse();
+        }
+        Reply? data = null;
+        if (readError is null)
+        {
+            try
+            {
+                data = await ReadAsync(SmtpCommand.Data, _timeouts.DataInitiation, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SmtpException e)
+            {
+                readError = e;
+            }
+        }
+        var writeError = await ObserveAsync(write).ConfigureAwait(false);
+
+        if (!mail.IsPositiveCompletion)
+        {
+            throw Status(mail, SmtpCommand.MailFrom, "2xx");
+        }
+        if (writeError is not null)
+        {
+            throw writeError;
+        }
+        if (readError is not null)
+        {
+            if (accepted == 0)
+            {
+                // The server refused every recipient and closed before answering DATA: report the refusal.
+                var last = responses[^1];
+                _transport.Broken = true;
+                if (last.Reason == SmtpErrorReason.Status)
+                {
+                    throw new SmtpException(SmtpErrorReason.Status, last.Permanent, SmtpCommand.RcptTo,
+                        "server closed the connection after refusing the recipients, before answering data", last, readError);
+                }
+            }
+            throw readError;
+        }
+        if (accepted == 0)
+        {
+            if (data!.Code == 354)
+            {
+                // RFC 2920 3.1: DATA was accepted although no recipient was; send an empty message's end
+                // so the server aborts the transaction, and ignore its reply.
+                _transport.WriteLine(".");
+                await FlushAsync(SmtpCommand.Data, cancellationToken).ConfigureAwait(false);
+                await ReadAsync(SmtpCommand.Data, _timeouts.DataTermination, cancellationToken).ConfigureAwait(false);
+            }
+            throw NoneAccepted(responses, "no recipients accepted in pipelined transaction");
+        }
+        if (data!.Code != 354)
+        {
+            throw Status(data, SmtpCommand.Data, "354");
+        }
+        return responses;
+    }
+
+    private static async Task<SmtpException?> ObserveAsync(Task write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+            return null;
+        }
+        catch (SmtpException e)
+        {
+            return e;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    // RFC 5321 4.1.1.4: the message, dot-stuffed, then the end of data and the final reply.
+    private async Task SendDataAsync(Stream message, SmtpResponse[] responses, CancellationToken cancellationToken)
+    {
+        long bytes;
+        _transport.SetWriteTimeout(_timeouts.DataBlock);
+        try
+        {
+            bytes = await DataWriter.WriteAsync(message, _transport.Stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MessageDataException e)
+        {
+            throw _transport.Break(SmtpErrorReason.MessageData, SmtpCommand.Data, $"writing message as smtp data: {e.Message}", string.Empty, null, e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not SmtpException)
+        {
+            throw _transport.Break(SmtpTransport.IoReason(e), SmtpCommand.Data, $"writing message as smtp data: {e.Message}", string.Empty, null, e);
+        }
+        catch (OperationCanceledException)
+        {
+            _transport.Broken = true;
+            throw;
+        }
+        Log.DataWritten(_logger, bytes);
+
+        Reply final;
+        try
+        {
+            final = await ReadAsync(SmtpCommand.Data, _timeouts.DataTermination, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpException e)
+        {
+            // The message may have been accepted: the queue must weigh a retry against a duplicate.
+            throw e.WithMessageDataSent();
+        }
+        if (!final.IsPositiveCompletion)
+        {
+            throw new SmtpException(SmtpErrorReason.Status, final.Class == 5, SmtpCommand.Data,
+                $"message refused after data: got {final.Code}, expected 2xx", final.ToResponse(SmtpCommand.Data, final.Class == 5, SmtpErrorReason.Status))
+            {
+                MessageDataSent = true,
+            };
+        }
+        var accepted = 0;
+        foreach (var r in responses)
+        {
+            accepted += r.IsSuccess ? 1 : 0;
+        }
+        Log.Delivered(_logger, accepted, responses.Length, bytes);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using SmtpDeliver.Diagnostics;
+using SmtpDeliver.Tls;
+
+namespace SmtpDeliver;
+
+public sealed partial class Client
+{
+    private async Task HandshakeAsync(SmtpCommand command, CancellationToken cancellationToken)
+    {
+        var observer = new HandshakeObserverStream(_transport.Raw);
+        var verifier = new CertificateVerifier(_remoteHostname.Ascii, _verifyPkix, _options.IgnoreTlsVerifyErrors,
+            _options.RootCertificates, Details, _recipientDomainResult, _logger);
+        var ssl = new SslStream(observer, leaveInnerStreamOpen: false);
+        var options = new SslClientAuthenticationOptions
+        {
+            // An empty name sends no SNI and verifies no name (RFC 6066 3).
+            TargetHost = _remoteHostname.Ascii,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            AllowRenegotiation = false,
+            RemoteCertificateValidationCallback = verifier.Validate,
+        };
+        if (_options.ClientCertificate is { } clientCertificate)
+        {
+            options.ClientCertificates = [clientCertificate];
+            options.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeouts.TlsHandshake);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(options, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _transport.Broken = true;
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            string message;
+            if (verifier.Rejected)
+            {
+                // Already recorded by the verifier; count the failed session only (RFC 8460 4.3).
+                AddTlsResult(0, 1);
+                message = $"tls certificate verification failed: {verifier.RejectionReason}";
+            }
+            else
+            {
+                var (resultType, reason) = TlsHandshakeFailure.Classify(e, observer, timeout.IsCancellationRequested);
+                AddTlsResult(0, 1, Details(resultType, reason));
+                message = $"tls handshake failed: {(reason.Length > 0 ? reason : e.Message)}";
+            }
+            throw new SmtpException(SmtpErrorReason.Tls, false, command, message, null, e);
+        }
+
+        _transport.UpgradeTo(ssl);
+        _firstReadAfterHandshake = true;
+        Pkix = verifier.Pkix;
+        Tls = new TlsConnectionInfo
+        {
+            Protocol = ssl.SslProtocol,
+            CipherSuite = ssl.NegotiatedCipherSuite,
+            ServerName = _remoteHostname.Ascii,
+            PeerCertificates = verifier.PeerCertificates,
+        };
+        // RFC 8460 4.3: a negotiated session counts as a success.
+        AddTlsResult(1, 0);
+        Log.TlsHandshakeDone(_logger, Tls.Protocol, Tls.CipherSuite, _remoteHostname.Ascii, Pkix?.Verified ?? false);
+    }
+}

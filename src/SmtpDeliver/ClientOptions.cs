@@ -1,0 +1,79 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using SmtpDeliver.Sasl;
+using SmtpDeliver.Tls;
+
+namespace SmtpDeliver;
+
+/// <summary>Chooses the SASL mechanism for AUTH from the server's list; <c>null</c> when none fits.</summary>
+/// <param name="serverMechanisms">The mechanisms the server announced after TLS, upper-case.</param>
+/// <param name="tls">The TLS connection, or <c>null</c> when the connection is not encrypted.</param>
+public delegate ISaslClient? SaslClientSelector(IReadOnlyList<string> serverMechanisms, TlsConnectionInfo? tls);
+
+/// <summary>Options for <see cref="Client.NewAsync(Stream, TlsMode, bool, Dns.Domain, Dns.Domain, ClientOptions?, CancellationToken)"/>.</summary>
+public sealed record ClientOptions
+{
+    /// <summary>The defaults: no authentication, system roots, no DANE, RFC 5321 timeouts.</summary>
+    public static ClientOptions Default { get; } = new();
+
+    /// <summary>
+    /// When set, AUTH is done after EHLO (and STARTTLS): the selector gets the server's mechanisms and
+    /// returns the mechanism to run. Returning <c>null</c> fails the connection with a permanent error.
+    /// </summary>
+    public SaslClientSelector? Auth { get; init; }
+
+    /// <summary>
+    /// Allow a mechanism that sends cleartext credentials (PLAIN, LOGIN, bearer tokens) on a connection
+    /// without TLS. Off by default: such a mechanism is refused before anything is sent.
+    /// </summary>
+    public bool AllowCleartextAuthWithoutTls { get; init; }
+
+    /// <summary>Roots for PKIX verification instead of the system's trust store.</summary>
+    public X509Certificate2Collection? RootCertificates { get; init; }
+
+    /// <summary>A client certificate (with private key) to present in the TLS handshake.</summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>
+    /// Verify and record as usual, but continue when PKIX (or DANE) verification fails, e.g. for a
+    /// message with "TLS-Required: No" (RFC 8689 5).
+    /// </summary>
+    public bool IgnoreTlsVerifyErrors { get; init; }
+
+    /// <summary>
+    /// TLSRPT result for the recipient domain (policy MTA-STS or none): counts sessions and records
+    /// PKIX failures. When <c>null</c>, results are recorded into a private result.
+    /// </summary>
+    public TlsRpt.Result? RecipientDomainResult { get; init; }
+
+    /// <summary>
+    /// TLSRPT result for the MX host (policy DANE or none): counts sessions and records DANE failures.
+    /// When <c>null</c>, results are recorded into a private result.
+    /// </summary>
+    public TlsRpt.Result? HostResult { get; init; }
+
+    /// <summary>Where the client logs; the protocol trace is logged at Trace level.</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// Show AUTH exchanges in the protocol trace instead of "***". Never enable this in production: it
+    /// logs credentials. Message data is never traced, only its size.
+    /// </summary>
+    public bool TraceSensitive { get; init; }
+
+    /// <summary>Timeouts for each step.</summary>
+    public SmtpTimeouts Timeouts { get; init; } = SmtpTimeouts.Default;
+
+    /// <summary>Caps on reply sizes.</summary>
+    public ReplyLimits Limits { get; init; } = ReplyLimits.Default;
+
+    /// <summary>
+    /// The local and remote addresses, for TLSRPT failure details, when the connection is given as a
+    /// <see cref="Stream"/> (for a <see cref="System.Net.Sockets.Socket"/> they are read from it).
+    /// </summary>
+    public IPEndPoint? LocalEndPoint { get; init; }
+
+    /// <inheritdoc cref="LocalEndPoint"/>
+    public IPEndPoint? RemoteEndPoint { get; init; }
+}

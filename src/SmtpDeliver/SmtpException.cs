@@ -1,0 +1,92 @@
+namespace SmtpDeliver;
+
+/// <summary>
+/// An SMTP operation failed. The fields say whether to retry (<see cref="Permanent"/>), what the server
+/// said (<see cref="Code"/>, <see cref="Secode"/>, <see cref="Line"/>, <see cref="MoreLines"/>), to which
+/// command, and why (<see cref="Reason"/>).
+/// </summary>
+public sealed class SmtpException : Exception
+{
+    /// <summary>Creates an error for a reply or a local failure.</summary>
+    public SmtpException(SmtpErrorReason reason, bool permanent, SmtpCommand command, string message, SmtpResponse? response = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Reason = reason;
+        Permanent = permanent;
+        Command = command;
+        Code = response?.Code ?? 0;
+        Secode = response?.Secode ?? string.Empty;
+        Line = response?.Line ?? string.Empty;
+        MoreLines = response?.MoreLines ?? [];
+    }
+
+    /// <summary>Creates an error with only a message (transient, reason <see cref="SmtpErrorReason.Protocol"/>).</summary>
+    public SmtpException(string message) : this(SmtpErrorReason.Protocol, false, SmtpCommand.None, message)
+    {
+    }
+
+    /// <summary>Creates an error with a message and a cause (transient, reason <see cref="SmtpErrorReason.Connection"/>).</summary>
+    public SmtpException(string message, Exception innerException)
+        : this(SmtpErrorReason.Connection, false, SmtpCommand.None, message, null, innerException)
+    {
+    }
+
+    /// <summary>Creates an error without details.</summary>
+    public SmtpException() : this("smtp error")
+    {
+    }
+
+    /// <summary>Why the operation failed.</summary>
+    public SmtpErrorReason Reason { get; }
+
+    /// <summary>True when retrying will not help (5xx replies and local permanent conditions); false when it may.</summary>
+    public bool Permanent { get; }
+
+    /// <summary>The command the failure belongs to.</summary>
+    public SmtpCommand Command { get; }
+
+    /// <summary>The reply code, e.g. 550; 0 when the failure was not a server reply.</summary>
+    public int Code { get; }
+
+    /// <summary>The enhanced status code without its class digit, e.g. "7.0"; empty when none.</summary>
+    public string Secode { get; }
+
+    /// <summary>The first reply line as received; empty when the failure was not a server reply.</summary>
+    public string Line { get; }
+
+    /// <summary>Further lines of a multi-line reply.</summary>
+    public IReadOnlyList<string> MoreLines { get; }
+
+    /// <summary>
+    /// True when the whole message, including the end-of-data marker, had been written to the server
+    /// before the failure. If the final reply was then lost, the server may have accepted the message:
+    /// a retry risks a duplicate (RFC 1047).
+    /// </summary>
+    public bool MessageDataSent { get; init; }
+
+    /// <summary>A copy with <see cref="MessageDataSent"/> set.</summary>
+    internal SmtpException WithMessageDataSent() =>
+        new(Reason, Permanent, Command, base.Message, ToResponse(), InnerException) { MessageDataSent = true };
+
+    /// <summary>The failure as a per-recipient response.</summary>
+    public SmtpResponse ToResponse() => new()
+    {
+        Code = Code,
+        Secode = Secode,
+        Command = Command,
+        Line = Line,
+        MoreLines = MoreLines,
+        Permanent = Permanent,
+        Reason = Reason,
+    };
+
+    /// <inheritdoc/>
+    public override string Message
+    {
+        get
+        {
+            var kind = Permanent ? "permanent" : "transient";
+            return Line.Length > 0 ? $"{base.Message}, {kind}: {Line}" : $"{base.Message}, {kind}";
+        }
+    }
+}

@@ -1,0 +1,44 @@
+namespace SmtpDeliver;
+
+/// <summary>
+/// How long the client waits for each step. Defaults follow RFC 5321 4.5.3.2 where it gives a
+/// minimum, and are shorter for steps it does not cover. Every read and write has one of these.
+/// </summary>
+public sealed record SmtpTimeouts
+{
+    /// <summary>The defaults.</summary>
+    public static SmtpTimeouts Default { get; } = new();
+
+    /// <summary>Waiting for the 220 greeting (RFC 5321 4.5.3.2.1: 5 minutes).</summary>
+    public TimeSpan Greeting { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Waiting for the reply to EHLO, HELO, STARTTLS, AUTH steps and RSET.</summary>
+    public TimeSpan Command { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>The TLS handshake, implicit or after STARTTLS.</summary>
+    public TimeSpan TlsHandshake { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>Waiting for the reply to MAIL (RFC 5321 4.5.3.2.2: 5 minutes).</summary>
+    public TimeSpan Mail { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Waiting for the reply to each RCPT (RFC 5321 4.5.3.2.3: 5 minutes).</summary>
+    public TimeSpan Rcpt { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Waiting for the 354 reply to DATA (RFC 5321 4.5.3.2.4: 2 minutes).</summary>
+    public TimeSpan DataInitiation { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>Each write of message data (RFC 5321 4.5.3.2.5: 3 minutes), and each command write.</summary>
+    public TimeSpan DataBlock { get; init; } = TimeSpan.FromMinutes(3);
+    /// <summary>Waiting for the final reply after the end of data (RFC 5321 4.5.3.2.6: 10 minutes).</summary>
+    public TimeSpan DataTermination { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>Waiting for the reply to QUIT when closing.</summary>
+    public TimeSpan Quit { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The same timeout for every step; convenient for tests and scripts.</summary>
+    public static SmtpTimeouts All(TimeSpan timeout) => new()
+    {
+        Greeting = timeout,
+        Command = timeout,
+        TlsHandshake = timeout,
+        Mail = timeout,
+        Rcpt = timeout,
+        DataInitiation = timeout,
+        DataBlock = timeout,
+        DataTermination = timeout,
+        Quit = timeout < TimeSpan.FromSeconds(5) ? timeout : TimeSpan.FromSeconds(5),
+    };
+}

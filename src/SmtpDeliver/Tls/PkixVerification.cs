@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using SmtpDeliver.TlsRpt;
+
+namespace SmtpDeliver.Tls;
+
+/// <summary>The outcome of PKIX verification of a server certificate.</summary>
+/// <param name="Verified">True when the chain leads to a trusted root, every certificate is valid now, and the name matches.</param>
+/// <param name="ResultType">The TLSRPT result type of the failure (<see cref="TlsRpt.ResultType"/>); empty when verified.</param>
+/// <param name="ReasonCode">The TLSRPT failure reason code; empty when none applies.</param>
+/// <param name="Problem">A human-readable description of the failure; empty when verified.</param>
+public sealed record PkixVerification(bool Verified, string ResultType, string ReasonCode, string Problem)
+{
+    private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
+
+    /// <summary>
+    /// Verifies the server certificate against <paramref name="roots"/> (or the system trust store when
+    /// <c>null</c>), with the other certificates the server sent as intermediates, and checks the name
+    /// when <paramref name="hostName"/> is not empty (RFC 6125, wildcards in the left-most label only).
+    /// Failures are ranked as TLSRPT reports them: expired before host mismatch before untrusted.
+    /// Revocation is not checked (mail servers' certificates rarely have reachable OCSP; nor does mox).
+    /// </summary>
+    public static PkixVerification Verify(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sentCertificates, string hostName, X509Certificate2Collection? roots)
+    {
+        ArgumentNullException.ThrowIfNull(leaf);
+        ArgumentNullException.ThrowIfNull(sentCertificates);
+        using var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.ApplicationPolicy.Add(ServerAuthentication);
+        policy.VerificationTime = DateTime.Now;
+        if (roots is not null)
+        {
+            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            policy.CustomTrustStore.AddRange(roots);
+        }
+        foreach (var c in sentCertificates)
+        {
+            if (!c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span))
+            {
+                policy.ExtraStore.Add(c);
+            }
+        }
+        var built = chain.Build(leaf);
+        var flags = X509ChainStatusFlags.NoError;
+        foreach (var element in chain.ChainElements)
+        {
+            foreach (var s in element.ChainElementStatus)
+            {
+                flags |= s.Status;
+            }
+        }
+        foreach (var s in chain.ChainStatus)
+        {
+            flags |= s.Status;
+        }
+        // The leaf's own validity period also counts when the chain could not be built at all.
+        var now = DateTime.Now;
+        if (now < leaf.NotBefore || now > leaf.NotAfter)
+        {
+            flags |= X509ChainStatusFlags.NotTimeValid;
+        }
+        if ((flags & X509ChainStatusFlags.NotTimeValid) != 0)
+        {
+            return new PkixVerification(false, TlsRpt.ResultType.CertificateExpired, string.Empty, "certificate has expired or is not yet valid");
+        }
+        if (hostName.Length > 0 && !leaf.MatchesHostname(hostName, allowWildcards: true, allowCommonName: true))
+        {
+            return new PkixVerification(false, TlsRpt.ResultType.CertificateHostMismatch, string.Empty, $"certificate is not valid for host name {hostName}");
+        }
+        if (built && flags == X509ChainStatusFlags.NoError)
+        {
+            return new PkixVerification(true, string.Empty, string.Empty, string.Empty);
+        }
+        return new PkixVerification(false, TlsRpt.ResultType.CertificateNotTrusted, ReasonFor(flags), $"certificate not trusted: {flags}");
+    }
+
+    private static string ReasonFor(X509ChainStatusFlags flags)
+    {
+        if ((flags & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) != 0)
+        {
+            return string.Empty;
+        }
+        if ((flags & X509ChainStatusFlags.NotValidForUsage) != 0)
+        {
+            return "incompatible-key-usage";
+        }
+        if ((flags & X509ChainStatusFlags.InvalidBasicConstraints) != 0)
+        {
+            return "not-authorized-to-sign";
+        }
+        if ((flags & (X509ChainStatusFlags.InvalidNameConstraints | X509ChainStatusFlags.HasNotSupportedNameConstraint
+            | X509ChainStatusFlags.HasNotPermittedNameConstraint | X509ChainStatusFlags.HasExcludedNameConstraint)) != 0)
+        {
+            return "name-constraint-violation";
+        }
+        if ((flags & X509ChainStatusFlags.NotSignatureValid) != 0)
+        {
+            return "invalid-signature";
+        }
+        return string.Empty;
+    }
+}
