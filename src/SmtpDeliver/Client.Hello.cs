@@ -86,6 +86,7 @@ public sealed partial class Client
         {
             // Nothing may come between the 220 and our ClientHello (RFC 3207 5): such bytes are an
             // injection attempt, never to be read as SMTP replies, nor fed into the handshake.
+            AddTlsResult(0, 1, Details(ResultType.ValidationFailure, "starttls-response-injection"));
             throw _transport.Break(SmtpErrorReason.Tls, SmtpCommand.StartTls,
                 $"server sent {_transport.BufferedBytes} bytes after its STARTTLS reply, before the tls handshake", reply.Line, null);
         }

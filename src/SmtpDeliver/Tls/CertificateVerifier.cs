@@ -43,12 +43,17 @@ internal sealed class CertificateVerifier(
         }
         // The platform's chain is disposed after the callback: keep copies. On Linux its ExtraStore
         // holds the other certificates the server sent.
-        var sent = new List<X509Certificate2> { new(certificate) };
+        var leaf = new X509Certificate2(certificate);
+        var sent = new List<X509Certificate2> { leaf };
         if (chain is not null)
         {
             foreach (var c in chain.ChainPolicy.ExtraStore)
             {
-                sent.Add(new X509Certificate2(c));
+                // The platform lists the leaf there too.
+                if (!c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span))
+                {
+                    sent.Add(new X509Certificate2(c));
+                }
             }
         }
         PeerCertificates = sent;

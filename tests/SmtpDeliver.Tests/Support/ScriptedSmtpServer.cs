@@ -197,6 +197,7 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
         using var cts = new CancellationTokenSource(ReadTimeout);
         await ssl.AuthenticateAsServerAsync(options, cts.Token);
         ClientCertificate = ssl.RemoteCertificate is null ? null : new X509Certificate2(ssl.RemoteCertificate);
+        ServerName = ssl.TargetHostName;
         _stream = ssl;
         lock (transcript)
         {
@@ -204,8 +205,18 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
         }
     }
 
+    /// <summary>The SNI name the client sent, after <see cref="StartTlsAsync"/>; empty when none.</summary>
+    public string ServerName { get; private set; } = "";
+
     /// <summary>The certificate the client presented, after <see cref="StartTlsAsync"/>.</summary>
     public X509Certificate2? ClientCertificate { get; private set; }
+
+    /// <summary>Waits for the client to send something (e.g. its TLS ClientHello) and discards it.</summary>
+    public async Task<int> ReadSomeAsync()
+    {
+        using var cts = new CancellationTokenSource(ReadTimeout);
+        return await _stream.ReadAsync(new byte[4096], cts.Token);
+    }
 
     /// <summary>Reads until the client closes; returns the number of bytes read.</summary>
     public async Task<int> DrainAsync()
