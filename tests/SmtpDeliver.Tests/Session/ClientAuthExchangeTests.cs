@@ -1,0 +1,177 @@
+using System.Text;
+using SmtpDeliver.Dns;
+using SmtpDeliver.Sasl;
+using SmtpDeliver.Tests.Support;
+
+namespace SmtpDeliver.Tests.Session;
+
+/// <summary>The AUTH exchange (RFC 4954 4) driven by a scripted mechanism; checklist items 61, 66–71.</summary>
+public class ClientAuthExchangeTests
+{
+    /// <summary>A mechanism that returns fixed steps and can fail on a given challenge.</summary>
+    private sealed class ScriptedMechanism(string name, bool cleartext, params SaslStep[] steps) : ISaslClient
+    {
+        private int _step;
+
+        public string Name => name;
+
+        public bool SendsCleartextCredentials => cleartext;
+
+        public List<byte[]?> Challenges { get; } = [];
+
+        public string? FailOnChallenge { get; init; }
+
+        public SaslStep NextStep(byte[]? fromServer)
+        {
+            Challenges.Add(fromServer);
+            if (fromServer is not null && FailOnChallenge is not null && Encoding.ASCII.GetString(fromServer) == FailOnChallenge)
+            {
+                throw new SaslException("server proof did not match");
+            }
+            return _step < steps.Length ? steps[_step++] : throw new SaslException("no more steps");
+        }
+    }
+
+    private static readonly string[] Greeting = ["S: 220 mox.example", "C: EHLO localhost", "S: 250-mox.example", "S: 250 AUTH PLAIN TEST"];
+
+    private static async Task<(SmtpDeliver.Client? Client, SmtpException? Error)> ConnectAsync(ScriptedSmtpServer s, SaslClientSelector selector, CapturingLogger? logger = null, bool allowCleartext = true)
+    {
+        try
+        {
+            var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default,
+                new ClientOptions { Auth = selector, AllowCleartextAuthWithoutTls = allowCleartext, Logger = logger, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) });
+            return (c, null);
+        }
+        catch (SmtpException e)
+        {
+            return (null, e);
+        }
+    }
+
+    private static byte[] B(string s) => Encoding.ASCII.GetBytes(s);
+
+    [Fact]
+    public async Task Initial_response_and_success_with_enhanced_code_parsed_on_final_reply()
+    {
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 235 2.7.0 auth ok", "C: QUIT", "S: 221 ok"]);
+        var mech = new ScriptedMechanism("PLAIN", true, new SaslStep(B("\0user\0pass"), true));
+        IReadOnlyList<string>? offered = null;
+        var (c, e) = await ConnectAsync(s, (mechs, tls) => { offered = mechs; return mech; });
+        Assert.Null(e);
+        Assert.Equal(["PLAIN", "TEST"], offered);
+        await c!.CloseAsync();
+        await s.CompletionAsync();
+    }
+
+    [Fact]
+    public async Task Empty_initial_response_is_sent_as_equals_sign()
+    {
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH EXTERNAL =", "S: 235 ok", "C: QUIT", "S: 221 ok"]);
+        var (c, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("EXTERNAL", false, new SaslStep([], true)));
+        Assert.Null(e);
+        await c!.CloseAsync();
+        await s.CompletionAsync();
+    }
+
+    [Fact]
+    public async Task Challenge_is_decoded_and_answered_and_empty_response_is_an_empty_line()
+    {
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST", "S: 334 " + Convert.ToBase64String(B("challenge")), "C: cmVzcG9uc2U=",
+            "S: 334 " + Convert.ToBase64String(B("final")), "C: ", "S: 235 ok", "C: QUIT", "S: 221 ok"]);
+        var mech = new ScriptedMechanism("TEST", false, new SaslStep(null, false), new SaslStep(B("response"), false), new SaslStep(null, true));
+        var (c, e) = await ConnectAsync(s, (_, _) => mech);
+        Assert.Null(e);
+        Assert.Equal("challenge", Encoding.ASCII.GetString(mech.Challenges[1]!));
+        await c!.CloseAsync();
+        await s.CompletionAsync();
+    }
+
+    [Fact]
+    public async Task No_mechanism_is_a_permanent_error_naming_the_server_mechanisms()
+    {
+        await using var s = ScriptedSmtpServer.Play(Greeting);
+        var (_, e) = await ConnectAsync(s, (_, _) => null);
+        Assert.Equal((SmtpErrorReason.Authentication, true), (e!.Reason, e.Permanent));
+        Assert.Contains("PLAIN, TEST", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cleartext_mechanism_without_tls_is_refused_before_anything_is_sent()
+    {
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await ss.WriteLineAsync("220 mox.example");
+            await ss.ExpectAsync("EHLO localhost");
+            await ss.WriteLineAsync("250-mox.example");
+            await ss.WriteLineAsync("250 AUTH PLAIN");
+            Assert.Null(await ss.ReadLineAsync());
+        });
+        var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("PLAIN", true, new SaslStep(B("\0user\0secret"), true)), allowCleartext: false);
+        Assert.Equal((SmtpErrorReason.CleartextAuthentication, true), (e!.Reason, e.Permanent));
+        await s.CompletionAsync();
+        Assert.DoesNotContain(s.Transcript, l => l.StartsWith("C: AUTH", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Server_success_before_the_last_step_fails()
+    {
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST", "S: 235 ok"]);
+        var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", false, new SaslStep(null, false)));
+        Assert.Equal((SmtpErrorReason.Authentication, false, 235), (e!.Reason, e.Permanent, e.Code));
+    }
+
+    [Fact]
+    public async Task Continuation_after_the_last_step_fails_without_abort()
+    {
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST dGVzdA==", "S: 334 "]);
+        var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", false, new SaslStep(B("test"), true)));
+        Assert.Equal((SmtpErrorReason.Authentication, false, 334), (e!.Reason, e.Permanent, e.Code));
+    }
+
+    [Theory]
+    [InlineData("S: 334 not base64!")]
+    [InlineData("S: 334-multi")]
+    public async Task Malformed_challenge_aborts_with_star(string challenge)
+    {
+        string[] lines = challenge == "S: 334-multi" ? ["S: 334-bXVsdGk=", "S: 334 bGluZQ=="] : [challenge];
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST", .. lines, "C: *", "S: 501 5.0.0 aborted", "C: QUIT", "S: 221 ok"]);
+        var (c, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", false, new SaslStep(null, false), new SaslStep(B("x"), true)));
+        Assert.Null(c);
+        Assert.Equal((SmtpErrorReason.Authentication, false, 501, "0.0"), (e!.Reason, e.Permanent, e.Code, e.Secode));
+        await s.CompletionAsync(2000).ContinueWith(_ => { });
+    }
+
+    [Fact]
+    public async Task Mechanism_error_aborts_and_a_non_501_reply_to_the_abort_botches()
+    {
+        var proof = Convert.ToBase64String(B("e=invalid-proof"));
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST", "S: 334 " + proof, "C: *", "S: 535 5.7.8 bad credentials"]);
+        var mech = new ScriptedMechanism("TEST", false, new SaslStep(null, false), new SaslStep(B("x"), true)) { FailOnChallenge = "e=invalid-proof" };
+        var (_, e) = await ConnectAsync(s, (_, _) => mech);
+        Assert.Equal((SmtpErrorReason.Authentication, false, 535, "7.8"), (e!.Reason, e.Permanent, e.Code, e.Secode));
+        Assert.IsType<SaslException>(e.InnerException);
+        await s.CompletionAsync();
+    }
+
+    [Fact]
+    public async Task Final_refusal_535_is_permanent_with_enhanced_code_though_not_announced()
+    {
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH PLAIN AHVzZXIAYmFk", "S: 535 5.7.8 authentication failed"]);
+        var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("PLAIN", true, new SaslStep(B("\0user\0bad"), true)));
+        Assert.Equal((SmtpErrorReason.Authentication, true, 535, "7.8", SmtpCommand.Auth), (e!.Reason, e.Permanent, e.Code, e.Secode, e.Command));
+    }
+
+    [Fact]
+    public async Task Credentials_never_reach_the_trace()
+    {
+        var logger = new CapturingLogger();
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST c2VjcmV0MQ==", "S: 334 " + Convert.ToBase64String(B("c")), "C: c2VjcmV0Mg==", "S: 235 ok", "C: QUIT", "S: 221 ok"]);
+        var (c, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", true, new SaslStep(B("secret1"), false), new SaslStep(B("secret2"), true)), logger);
+        Assert.Null(e);
+        await c!.CloseAsync();
+        await s.CompletionAsync();
+        Assert.Contains(logger.Lines, l => l == "LC: AUTH TEST ***");
+        Assert.Contains(logger.Lines, l => l == "LC: ***");
+        Assert.DoesNotContain(logger.Lines, l => l.Contains("c2VjcmV0", StringComparison.Ordinal) || l.Contains("secret", StringComparison.Ordinal));
+    }
+}
