@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SmtpDeliver.Cli.Demo;
 
 namespace SmtpDeliver.Cli;
 
@@ -8,6 +9,7 @@ internal static class Program
     private static Task<int> Main(string[] args)
     {
         var root = new RootCommand("smtpdeliver: outbound SMTP delivery with DANE, MTA-STS, REQUIRETLS and TLSRPT.");
+        root.Subcommands.Add(DemoCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }
