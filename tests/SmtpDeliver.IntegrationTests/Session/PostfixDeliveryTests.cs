@@ -27,7 +27,7 @@ public class PostfixDeliveryTests
     {
         var marker = Guid.NewGuid().ToString("N");
         var sb = new StringBuilder();
-        sb.Append("From: <sender@client.example.test>\r\nTo: <user@example.test>\r\n");
+        sb.Append("From: <sender@client.example.test>\r\nTo: <user@example.test>\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n");
         sb.Append("Subject: test ").Append(marker).Append("\r\nMessage-ID: <").Append(marker).Append("@client.example.test>\r\nMIME-Version: 1.0\r\n");
         sb.Append("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
         sb.Append(".a line starting with a dot\r\n..two dots\r\n.\r\nGrüße aus Köln, 8-bit text\r\n");
