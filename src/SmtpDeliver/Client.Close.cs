@@ -82,7 +82,7 @@ public sealed partial class Client
     {
         ThrowIfUnusable();
         _closed = true;
-        return _transport.Stream;
+        return _transport.Current;
     }
 
     /// <summary>Closes the session as <see cref="CloseAsync"/> does, without reporting errors; safe to call more than once.</summary>

@@ -45,6 +45,9 @@ internal sealed class SmtpTransport : IAsyncDisposable
     /// <summary>The stream reads and writes go through, with deadlines; its inner stream is the TLS stream after a handshake.</summary>
     public Stream Stream => _io;
 
+    /// <summary>The connection as it is now: the TLS stream after a handshake, else the raw connection.</summary>
+    public Stream Current => _io.Inner;
+
     /// <summary>True after an I/O or protocol error: the connection's state is unknown.</summary>
     public bool Broken { get; set; }
 

@@ -147,11 +147,7 @@ public class ClientTlsTests
     {
         await using var s = ScriptedSmtpServer.Start(async ss =>
         {
-            await ss.WriteLineAsync("220 mox.example");
-            await ss.ExpectAsync("EHLO localhost");
-            await ss.WriteLineAsync("250-mox.example");
-            await ss.WriteLineAsync("250 STARTTLS");
-            await ss.ExpectAsync("STARTTLS");
+            await ss.GreetUntilStartTlsAsync();
             await ss.WriteLineAsync("220 go");
             try
             {
@@ -250,11 +246,7 @@ public class ClientTlsTests
     {
         await using var s = ScriptedSmtpServer.Start(async ss =>
         {
-            await ss.WriteLineAsync("220 mox.example");
-            await ss.ExpectAsync("EHLO localhost");
-            await ss.WriteLineAsync("250-mox.example");
-            await ss.WriteLineAsync("250 STARTTLS");
-            await ss.ExpectAsync("STARTTLS");
+            await ss.GreetUntilStartTlsAsync();
             await ss.WriteLineAsync("220 go");
             switch (behaviour)
             {
@@ -285,11 +277,7 @@ public class ClientTlsTests
     {
         await using var s = ScriptedSmtpServer.Start(async ss =>
         {
-            await ss.WriteLineAsync("220 mox.example");
-            await ss.ExpectAsync("EHLO localhost");
-            await ss.WriteLineAsync("250-mox.example");
-            await ss.WriteLineAsync("250 STARTTLS");
-            await ss.ExpectAsync("STARTTLS");
+            await ss.GreetUntilStartTlsAsync();
             await ss.WriteRawAsync("220 go\r\n250-injected\r\n250 AUTH PLAIN\r\n"u8.ToArray());
             await ss.DrainAsync();
         });
@@ -327,11 +315,7 @@ public class ClientTlsTests
         X509Certificate2? seen = null;
         await using var s = ScriptedSmtpServer.Start(async ss =>
         {
-            await ss.WriteLineAsync("220 mox.example");
-            await ss.ExpectAsync("EHLO localhost");
-            await ss.WriteLineAsync("250-mox.example");
-            await ss.WriteLineAsync("250 STARTTLS");
-            await ss.ExpectAsync("STARTTLS");
+            await ss.GreetUntilStartTlsAsync();
             await ss.WriteLineAsync("220 go");
             await ss.StartTlsAsync(TestCertificates.Server, requireClientCertificate: true);
             seen = ss.ClientCertificate;

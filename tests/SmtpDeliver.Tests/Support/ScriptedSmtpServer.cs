@@ -169,6 +169,19 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
         return line;
     }
 
+    /// <summary>
+    /// The common opening: "220 mox.example", EHLO from "localhost" answered with STARTTLS announced, and
+    /// the client's STARTTLS read (not yet answered).
+    /// </summary>
+    public async Task GreetUntilStartTlsAsync()
+    {
+        await WriteLineAsync("220 mox.example");
+        await ExpectAsync("EHLO localhost");
+        await WriteLineAsync("250-mox.example");
+        await WriteLineAsync("250 STARTTLS");
+        await ExpectAsync("STARTTLS");
+    }
+
     /// <summary>Reads message data up to the "." line and returns it unstuffed, with CRLF line ends.</summary>
     public async Task<string> ReadDataAsync()
     {
