@@ -68,6 +68,7 @@ public sealed partial class Client
             CipherSuite = ssl.NegotiatedCipherSuite,
             ServerName = _remoteHostname.Ascii,
             PeerCertificates = verifier.PeerCertificates,
+            TlsUnique = Sasl.ChannelBindingData.TryGetTlsUnique(ssl),
         };
         // RFC 8460 4.3: a negotiated session counts as a success.
         AddTlsResult(1, 0);

@@ -34,21 +34,51 @@ public interface ISaslClient
 /// <param name="Last">True when the server must answer with its final verdict next.</param>
 public readonly record struct SaslStep(byte[]? ToServer, bool Last);
 
+/// <summary>Why a SASL mechanism failed on the client side.</summary>
+public enum SaslErrorReason
+{
+    /// <summary>The server's message does not follow the mechanism's syntax.</summary>
+    MalformedChallenge,
+    /// <summary>The server asked for parameters too weak to use (SCRAM: iterations, salt, nonce).</summary>
+    Unsafe,
+    /// <summary>The server did not prove knowledge of the password (SCRAM server signature).</summary>
+    ServerProofMismatch,
+    /// <summary>The server reported an error inside the mechanism (SCRAM "e=", OAuth error JSON).</summary>
+    ServerError,
+    /// <summary>The mechanism was asked for more steps than it has.</summary>
+    UnexpectedStep,
+    /// <summary>Credentials cannot be used, e.g. a password that SASLprep prohibits.</summary>
+    InvalidCredentials,
+    /// <summary>The server offers no mechanism we can use with the credentials given.</summary>
+    NoCommonMechanism,
+    /// <summary>The mechanism asked for is not known.</summary>
+    UnsupportedMechanism,
+    /// <summary>The mechanism would send reusable credentials over a connection without TLS.</summary>
+    CleartextWithoutTls,
+    /// <summary>Channel binding was required but the connection offers no binding data.</summary>
+    ChannelBindingUnavailable,
+}
+
 /// <summary>A SASL mechanism failed on the client side: bad challenge, unsafe parameters, or server proof mismatch.</summary>
 public sealed class SaslException : Exception
 {
-    /// <summary>Creates the exception with a message.</summary>
-    public SaslException(string message) : base(message)
-    {
-    }
+    /// <summary>Creates the exception with a reason and message.</summary>
+    public SaslException(SaslErrorReason reason, string message) : base(message) => Reason = reason;
+
+    /// <summary>Creates the exception with a reason, message and cause.</summary>
+    public SaslException(SaslErrorReason reason, string message, Exception innerException) : base(message, innerException) => Reason = reason;
+
+    /// <summary>Creates the exception with a message (reason <see cref="SaslErrorReason.MalformedChallenge"/>).</summary>
+    public SaslException(string message) : base(message) => Reason = SaslErrorReason.MalformedChallenge;
 
     /// <summary>Creates the exception with a message and a cause.</summary>
-    public SaslException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
+    public SaslException(string message, Exception innerException) : base(message, innerException) => Reason = SaslErrorReason.MalformedChallenge;
 
     /// <summary>Creates the exception without a message.</summary>
     public SaslException() : base("sasl mechanism failed")
     {
     }
+
+    /// <summary>Why the mechanism failed.</summary>
+    public SaslErrorReason Reason { get; }
 }
