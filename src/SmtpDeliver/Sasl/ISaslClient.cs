@@ -53,8 +53,6 @@ public enum SaslErrorReason
     NoCommonMechanism,
     /// <summary>The mechanism asked for is not known.</summary>
     UnsupportedMechanism,
-    /// <summary>The mechanism would send reusable credentials over a connection without TLS.</summary>
-    CleartextWithoutTls,
     /// <summary>Channel binding was required but the connection offers no binding data.</summary>
     ChannelBindingUnavailable,
 }

@@ -4,7 +4,8 @@ namespace SmtpDeliver.Sasl;
 /// Picks the strongest mechanism both sides support for the given credentials:
 /// SCRAM-SHA-256-PLUS, SCRAM-SHA-256, SCRAM-SHA-1-PLUS, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN (passwords);
 /// OAUTHBEARER, XOAUTH2 (tokens); EXTERNAL (client certificate). -PLUS only with channel binding data
-/// (TLS 1.2). Mechanisms that send reusable credentials are refused without TLS unless allowed.
+/// (TLS 1.2). Whether a mechanism that sends reusable credentials may run without TLS is decided by the
+/// client (<see cref="ClientOptions.AllowCleartextAuthWithoutTls"/>), which refuses it by default.
 /// </summary>
 public static class SaslMechanismChooser
 {
@@ -16,13 +17,12 @@ public static class SaslMechanismChooser
     /// </summary>
     /// <param name="credentials">What to authenticate with.</param>
     /// <param name="mechanism">A mechanism to use instead of choosing; it must be offered by the server.</param>
-    /// <param name="allowCleartextWithoutTls">Allow PLAIN, LOGIN and bearer tokens on a connection without TLS.</param>
-    public static SaslClientSelector Selector(SaslCredentials credentials, string? mechanism = null, bool allowCleartextWithoutTls = false) =>
-        (serverMechanisms, tls) => Choose(serverMechanisms, tls, credentials, mechanism, allowCleartextWithoutTls);
+    public static SaslClientSelector Selector(SaslCredentials credentials, string? mechanism = null) =>
+        (serverMechanisms, tls) => Choose(serverMechanisms, tls, credentials, mechanism);
 
     /// <summary>Chooses and creates the mechanism.</summary>
-    /// <exception cref="SaslException">No usable mechanism: <see cref="SaslErrorReason.NoCommonMechanism"/>, <see cref="SaslErrorReason.UnsupportedMechanism"/> or <see cref="SaslErrorReason.CleartextWithoutTls"/>.</exception>
-    public static ISaslClient Choose(IReadOnlyList<string> serverMechanisms, Tls.TlsConnectionInfo? tls, SaslCredentials credentials, string? mechanism = null, bool allowCleartextWithoutTls = false)
+    /// <exception cref="SaslException">No usable mechanism: <see cref="SaslErrorReason.NoCommonMechanism"/>, <see cref="SaslErrorReason.UnsupportedMechanism"/> or <see cref="SaslErrorReason.InvalidCredentials"/>.</exception>
+    public static ISaslClient Choose(IReadOnlyList<string> serverMechanisms, Tls.TlsConnectionInfo? tls, SaslCredentials credentials, string? mechanism = null)
     {
         ArgumentNullException.ThrowIfNull(serverMechanisms);
         ArgumentNullException.ThrowIfNull(credentials);
@@ -43,12 +43,7 @@ public static class SaslMechanismChooser
             name = order.FirstOrDefault(m => offered.Contains(m) && (!m.EndsWith("-PLUS", StringComparison.Ordinal) || binding is not null))
                 ?? throw new SaslException(SaslErrorReason.NoCommonMechanism, $"no mechanism in common for these credentials; server offers {Describe(serverMechanisms)}");
         }
-        var client = Create(name, credentials, binding, clientCouldBind: binding is not null);
-        if (client.SendsCleartextCredentials && tls is null && !allowCleartextWithoutTls)
-        {
-            throw new SaslException(SaslErrorReason.CleartextWithoutTls, $"{name} would send credentials in cleartext on a connection without tls");
-        }
-        return client;
+        return Create(name, credentials, binding, clientCouldBind: binding is not null);
     }
 
     private static ISaslClient Create(string name, SaslCredentials c, byte[]? binding, bool clientCouldBind) => name switch

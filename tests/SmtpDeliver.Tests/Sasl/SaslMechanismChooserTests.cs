@@ -29,13 +29,8 @@ public class SaslMechanismChooserTests
         Assert.Equal(expected, SaslMechanismChooser.Choose(offered.Split(' '), Tls(binding ? [1, 2, 3] : null), Password).Name);
 
     [Fact]
-    public void Cleartext_mechanism_without_tls_is_refused_unless_allowed()
-    {
-        var e = Assert.Throws<SaslException>(() => SaslMechanismChooser.Choose(["PLAIN"], null, Password));
-        Assert.Equal(SaslErrorReason.CleartextWithoutTls, e.Reason);
-        Assert.Equal("PLAIN", SaslMechanismChooser.Choose(["PLAIN"], null, Password, allowCleartextWithoutTls: true).Name);
+    public void Without_tls_a_mechanism_that_keeps_the_password_secret_is_preferred() =>
         Assert.Equal("SCRAM-SHA-256", SaslMechanismChooser.Choose(["PLAIN", "SCRAM-SHA-256"], null, Password).Name);
-    }
 
     [Fact]
     public void No_common_mechanism_names_the_server_list()

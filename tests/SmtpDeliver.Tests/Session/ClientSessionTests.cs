@@ -197,6 +197,37 @@ public class ClientSessionTests
         Assert.Contains("(tls)", o.Transcript);
     }
 
+    [Theory]
+    [InlineData("PLAIN", false)]
+    [InlineData("CRAM-MD5", false)]
+    [InlineData("SCRAM-SHA-1", false)]
+    [InlineData("SCRAM-SHA-256", false)]
+    [InlineData("SCRAM-SHA-1-PLUS", true)]
+    [InlineData("SCRAM-SHA-256-PLUS", true)]
+    public async Task Authentication_with_each_mechanism_then_delivery(string mechanism, bool overTls12)
+    {
+        var chosen = "";
+        var selector = SmtpDeliver.Sasl.SaslMechanismChooser.Selector(SmtpDeliver.Sasl.SaslCredentials.WithPassword("mjl", "test"), mechanism);
+        var o = await RunAsync(
+            new ScenarioOptions { Auths = [mechanism], StartTls = overTls12, TlsProtocols = System.Security.Authentication.SslProtocols.Tls12 },
+            new ClientSide { Options = new ClientOptions { AllowCleartextAuthWithoutTls = true, Auth = (m, tls) => { var c = selector(m, tls); chosen = c?.Name ?? ""; return c; } } });
+        Assert.Null(o.SetupError);
+        Assert.Null(o.DeliverError);
+        Assert.Equal(mechanism, chosen);
+        Assert.Contains("S: 235 2.7.0 auth ok", o.Transcript);
+        Assert.Equal(2, o.Received.Count);
+    }
+
+    [Fact]
+    public async Task Scram_with_a_wrong_password_fails_with_535()
+    {
+        var o = await RunAsync(
+            new ScenarioOptions { Auths = ["SCRAM-SHA-256"], ScramPassword = "other", ExpectDelivery = false },
+            new ClientSide { Options = new ClientOptions { Auth = SmtpDeliver.Sasl.SaslMechanismChooser.Selector(SmtpDeliver.Sasl.SaslCredentials.WithPassword("mjl", "test")) } });
+        var e = Assert.IsType<SmtpException>(o.SetupError);
+        Assert.Equal((SmtpErrorReason.Authentication, 535, "7.8"), (e.Reason, e.Code, e.Secode));
+    }
+
     [Fact]
     public async Task Opportunistic_starttls_with_untrusted_certificate_and_no_remote_name_delivers()
     {

@@ -18,6 +18,9 @@ public sealed record ScenarioOptions
     public int[] RcptCodes { get; init; } = [];
     public int Recipients { get; init; } = 1;
     public X509Certificate2? Certificate { get; init; }
+    public System.Security.Authentication.SslProtocols TlsProtocols { get; init; } = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+    /// <summary>The password the SCRAM server checks.</summary>
+    public string ScramPassword { get; init; } = "test";
     /// <summary>False when the client is expected to fail before or during setup: the server stops after the handshake part.</summary>
     public bool ExpectDelivery { get; init; } = true;
     /// <summary>True when the first delivery succeeds, so the client resets and delivers again.</summary>
@@ -104,7 +107,7 @@ public static class MoxScenarioServer
             await s.WriteLineAsync("220 go");
             try
             {
-                await s.StartTlsAsync(o.Certificate ?? TestCertificates.Server);
+                await s.StartTlsAsync(o.Certificate ?? TestCertificates.Server, o.TlsProtocols);
             }
             catch (Exception) when (!o.ExpectDelivery)
             {
@@ -144,6 +147,27 @@ public static class MoxScenarioServer
                 await s.WriteLineAsync("334 " + Convert.ToBase64String("<123.1234@host>"u8.ToArray()));
                 await s.ReadLineAsync();
                 await s.WriteLineAsync("235 2.7.0 auth ok");
+            }
+            else if (auth.StartsWith("AUTH SCRAM-", StringComparison.Ordinal))
+            {
+                var words = auth.Split(' ');
+                var plus = words[1].EndsWith("-PLUS", StringComparison.Ordinal);
+                if (plus && !haveTls)
+                {
+                    await s.WriteLineAsync("501 scram plus without tls not possible");
+                }
+                else
+                {
+                    var hash = words[1].StartsWith("SCRAM-SHA-1", StringComparison.Ordinal) ? SmtpDeliver.Sasl.ScramHash.Sha1 : SmtpDeliver.Sasl.ScramHash.Sha256;
+                    var scram = new ScramTestServer(hash, o.ScramPassword, hash == SmtpDeliver.Sasl.ScramHash.Sha1 ? 8192 : 4096, plus ? s.TlsUnique : null);
+                    var clientFirst = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(words[2]));
+                    await s.WriteLineAsync("334 " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(scram.ServerFirst(clientFirst))));
+                    var clientFinal = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(await s.ReadLineAsync() ?? ""));
+                    var verdict = scram.ServerFinal(clientFinal);
+                    await s.WriteLineAsync("334 " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(verdict)));
+                    var after = await s.ReadLineAsync();
+                    await s.WriteLineAsync(after == "" && verdict.StartsWith("v=", StringComparison.Ordinal) ? "235 2.7.0 auth ok" : "535 5.7.8 bad credentials");
+                }
             }
             else
             {

@@ -211,12 +211,16 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
         await ssl.AuthenticateAsServerAsync(options, cts.Token);
         ClientCertificate = ssl.RemoteCertificate is null ? null : new X509Certificate2(ssl.RemoteCertificate);
         ServerName = ssl.TargetHostName;
+        TlsUnique = SmtpDeliver.Sasl.ChannelBindingData.TryGetTlsUnique(ssl);
         _stream = ssl;
         lock (transcript)
         {
             transcript.Add("(tls)");
         }
     }
+
+    /// <summary>The tls-unique channel binding on TLS 1.2, after <see cref="StartTlsAsync"/>.</summary>
+    public byte[]? TlsUnique { get; private set; }
 
     /// <summary>The SNI name the client sent, after <see cref="StartTlsAsync"/>; empty when none.</summary>
     public string ServerName { get; private set; } = "";
