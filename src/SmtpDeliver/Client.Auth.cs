@@ -46,8 +46,9 @@ public sealed partial class Client
 
         while (true)
         {
-            // Enhanced codes are parsed on the final verdict even when not announced, as servers send them there.
-            var reply = await ReadAsync(SmtpCommand.Auth, _timeouts.Command, cancellationToken, enhancedCodes: step.Last).ConfigureAwait(false);
+            // Enhanced codes are parsed on any verdict, even when not announced: servers send them there,
+            // also when they end the exchange before the mechanism's last step (mox parses them only then).
+            var reply = await ReadAsync(SmtpCommand.Auth, _timeouts.Command, cancellationToken, enhancedCodes: true).ConfigureAwait(false);
             if (reply.Code == 235)
             {
                 if (step.Last)

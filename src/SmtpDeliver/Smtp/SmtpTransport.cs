@@ -106,7 +106,8 @@ internal sealed class SmtpTransport : IAsyncDisposable
                 var text = line.Length > textStart ? line.Span[textStart..] : [];
                 var secode = string.Empty;
                 var rest = 0;
-                if (enhancedCodes)
+                // RFC 4954 4: the text of a 334 is base64, never an enhanced code.
+                if (enhancedCodes && code != 334)
                 {
                     secode = ReplyLine.ParseEnhancedCode(code / 100, text, out rest);
                 }

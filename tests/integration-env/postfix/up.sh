@@ -42,6 +42,13 @@ protocols = none
 ssl = no
 auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
 disable_plaintext_auth = no
+# Tests fail passwords on purpose, many in a row: no delay, no per-IP penalty.
+auth_failure_delay = 0
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN $dov/users
@@ -101,8 +108,8 @@ virtual_mailbox_maps = texthash:$etc/vmailbox
 virtual_minimum_uid = 1
 virtual_uid_maps = static:$uid
 virtual_gid_maps = static:$gid
-default_transport = error:outbound delivery disabled in the test environment
-relay_transport = error:outbound delivery disabled in the test environment
+default_transport = discard:outbound delivery disabled in the test environment
+relay_transport = discard:outbound delivery disabled in the test environment
 local_transport = error:local delivery disabled in the test environment
 smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
 smtpd_recipient_restrictions = check_recipient_access texthash:$etc/rcpt_access, permit_sasl_authenticated, reject_unauth_destination
