@@ -11,8 +11,7 @@ public sealed partial class Client
     private async Task HandshakeAsync(SmtpCommand command, CancellationToken cancellationToken)
     {
         var observer = new HandshakeObserverStream(_transport.Raw);
-        var verifier = new CertificateVerifier(_remoteHostname.Ascii, _verifyPkix, _options.IgnoreTlsVerifyErrors,
-            _options.RootCertificates, Details, _recipientDomainResult, _logger);
+        var verifier = new CertificateVerifier(_remoteHostname, _verifyPkix, _options, Details, _recipientDomainResult, _hostResult, _logger);
         var ssl = new SslStream(observer, leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
         {
@@ -62,6 +61,7 @@ public sealed partial class Client
         _transport.UpgradeTo(ssl);
         _firstReadAfterHandshake = true;
         Pkix = verifier.Pkix;
+        Dane = verifier.Dane;
         Tls = new TlsConnectionInfo
         {
             Protocol = ssl.SslProtocol,

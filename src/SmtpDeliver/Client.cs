@@ -116,6 +116,12 @@ public sealed partial class Client : IAsyncDisposable
     /// <summary>The PKIX verification of the server certificate; <c>null</c> without TLS.</summary>
     public PkixVerification? Pkix { get; private set; }
 
+    /// <summary>The DANE verification of the server certificate; <c>null</c> without TLS or without TLSA records.</summary>
+    public Dane.DaneVerification? Dane { get; private set; }
+
+    /// <summary>The TLSA record that verified the server certificate; <c>null</c> when none did or DANE was not used.</summary>
+    public Dane.TlsaRecord? VerifiedDaneRecord => Dane?.Record;
+
     /// <summary>True when the server announced 8BITMIME.</summary>
     public bool Supports8BitMime => Extensions.EightBitMime;
 

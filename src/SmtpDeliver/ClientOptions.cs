@@ -36,6 +36,20 @@ public sealed record ClientOptions
     public X509Certificate2? ClientCertificate { get; init; }
 
     /// <summary>
+    /// TLSA records of the server (RFC 7672). When not <c>null</c>, even when empty, DANE is verified on
+    /// every TLS handshake before PKIX; a mismatch fails the connection (unless
+    /// <see cref="IgnoreTlsVerifyErrors"/>) and is recorded in <see cref="HostResult"/>. Pass only records
+    /// from DNSSEC-authentic answers, filtered with <see cref="Dane.TlsaRecord.IsUsableForSmtp"/>.
+    /// </summary>
+    public IReadOnlyList<Dane.TlsaRecord>? DaneRecords { get; init; }
+
+    /// <summary>
+    /// Further names the certificate may be valid for with DANE-TA (and PKIX usages), besides the remote
+    /// host name: e.g. the MX name before CNAME expansion (RFC 7672 3.2.2).
+    /// </summary>
+    public IReadOnlyList<Dns.Domain> DaneMoreHostnames { get; init; } = [];
+
+    /// <summary>
     /// Verify and record as usual, but continue when PKIX (or DANE) verification fails, e.g. for a
     /// message with "TLS-Required: No" (RFC 8689 5).
     /// </summary>

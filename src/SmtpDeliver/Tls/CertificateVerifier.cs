@@ -1,25 +1,31 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using SmtpDeliver.Dane;
 using SmtpDeliver.Diagnostics;
+using SmtpDeliver.Dns;
 using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.Tls;
 
 /// <summary>
 /// Our own verification of the server certificate for one TLS handshake, in place of the platform's:
-/// PKIX is always evaluated and its failure recorded for TLSRPT, whether or not it is enforced. It
-/// keeps the certificates exactly as the server sent them.
+/// DANE first when TLSA records are given, then PKIX, always; failures are recorded for TLSRPT whether
+/// or not they are enforced (DANE for the host's result, PKIX for the recipient domain's). It keeps the
+/// certificates exactly as the server sent them.
 /// </summary>
 internal sealed class CertificateVerifier(
-    string hostName,
+    Domain hostName,
     bool enforcePkix,
-    bool ignoreVerifyErrors,
-    X509Certificate2Collection? roots,
+    ClientOptions options,
     Func<string, string, FailureDetails> failureDetails,
     Result recipientDomainResult,
+    Result hostResult,
     ILogger logger)
 {
+    /// <summary>The DANE outcome; <c>null</c> when no TLSA records were given.</summary>
+    public DaneVerification? Dane { get; private set; }
+
     /// <summary>The certificates the server sent, leaf first; filled during the handshake.</summary>
     public IReadOnlyList<X509Certificate2> PeerCertificates { get; private set; } = [];
 
@@ -57,22 +63,50 @@ internal sealed class CertificateVerifier(
             }
         }
         PeerCertificates = sent;
+        var problems = new List<string>();
 
-        var pkix = PkixVerification.Verify(sent[0], sent, hostName, roots);
+        if (options.DaneRecords is { } records)
+        {
+            // RFC 7672 2.2: with usable TLSA records, DANE decides; the failure counts for the host's policy.
+            var dane = DaneVerifier.Verify(records, sent, hostName, options.DaneMoreHostnames, options.RootCertificates);
+            Dane = dane;
+            if (!dane.Verified)
+            {
+                hostResult.Add(0, 0, failureDetails(ResultType.ValidationFailure, dane.FailureReasonCode));
+                var problem = dane.Errors.Count == 0 ? "no tlsa record matches the certificate" : "no tlsa record matches the certificate: " + string.Join("; ", dane.Errors.Select(e => e.Message));
+                if (options.IgnoreTlsVerifyErrors)
+                {
+                    Log.TlsVerificationIgnored(logger, hostName.Ascii, problem);
+                }
+                else
+                {
+                    problems.Add(problem);
+                }
+            }
+        }
+
+        // PKIX is evaluated on every handshake, also when DANE verified or PKIX is not enforced.
+        var pkix = PkixVerification.Verify(sent[0], sent, hostName.Ascii, options.RootCertificates);
         Pkix = pkix;
-        if (pkix.Verified)
+        if (!pkix.Verified)
+        {
+            // RFC 8460 4.3: the failure counts against the recipient domain's policy, enforced or not.
+            recipientDomainResult.Add(0, 0, failureDetails(pkix.ResultType, pkix.ReasonCode));
+            if (enforcePkix && !options.IgnoreTlsVerifyErrors)
+            {
+                problems.Add(pkix.Problem);
+            }
+            else
+            {
+                Log.TlsVerificationIgnored(logger, hostName.Ascii, pkix.Problem);
+            }
+        }
+        if (problems.Count == 0)
         {
             return true;
         }
-        // RFC 8460 4.3: the failure counts against the recipient domain's policy, enforced or not.
-        recipientDomainResult.Add(0, 0, failureDetails(pkix.ResultType, pkix.ReasonCode));
-        if (enforcePkix && !ignoreVerifyErrors)
-        {
-            Rejected = true;
-            RejectionReason = pkix.Problem;
-            return false;
-        }
-        Log.TlsVerificationIgnored(logger, hostName, pkix.Problem);
-        return true;
+        Rejected = true;
+        RejectionReason = string.Join("; ", problems);
+        return false;
     }
 }

@@ -20,7 +20,11 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
     /// Failures are ranked as TLSRPT reports them: expired before host mismatch before untrusted.
     /// Revocation is not checked (mail servers' certificates rarely have reachable OCSP; nor does mox).
     /// </summary>
-    public static PkixVerification Verify(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sentCertificates, string hostName, X509Certificate2Collection? roots)
+    public static PkixVerification Verify(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sentCertificates, string hostName, X509Certificate2Collection? roots) =>
+        Verify(leaf, sentCertificates, hostName, roots, out _);
+
+    /// <summary>As <see cref="Verify(X509Certificate2, IReadOnlyList{X509Certificate2}, string, X509Certificate2Collection?)"/>, also giving the chain built, leaf first.</summary>
+    internal static PkixVerification Verify(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sentCertificates, string hostName, X509Certificate2Collection? roots, out IReadOnlyList<X509Certificate2> chainCertificates)
     {
         ArgumentNullException.ThrowIfNull(leaf);
         ArgumentNullException.ThrowIfNull(sentCertificates);
@@ -42,6 +46,7 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
             }
         }
         var built = chain.Build(leaf);
+        chainCertificates = chain.ChainElements.Select(e => new X509Certificate2(e.Certificate)).ToList();
         var flags = X509ChainStatusFlags.NoError;
         foreach (var element in chain.ChainElements)
         {
