@@ -302,6 +302,7 @@ internal sealed class SmtpTransport : IAsyncDisposable
         TimeoutException => SmtpErrorReason.Timeout,
         AuthenticationException => SmtpErrorReason.Tls,
         IOException { InnerException: AuthenticationException } => SmtpErrorReason.Tls,
+        _ when Tls.TlsHandshakeFailure.TryGetRemoteAlert(e, out _) => SmtpErrorReason.Tls,
         _ => SmtpErrorReason.Connection,
     };
 

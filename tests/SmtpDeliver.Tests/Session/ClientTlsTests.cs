@@ -273,6 +273,31 @@ public class ClientTlsTests
     }
 
     [Fact]
+    public async Task Server_rejecting_the_session_after_the_handshake_without_an_alert_is_a_connection_error()
+    {
+        // A .NET server closes without a TLS alert when it rejects the client certificate after a TLS 1.2
+        // handshake the client considers complete. (With an alert, as OpenSSL servers send, the success is
+        // turned into a failure: see the integration test with openssl s_server.)
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await ss.GreetUntilStartTlsAsync();
+            await ss.WriteLineAsync("220 go");
+            try
+            {
+                await ss.StartTlsAsync(TestCertificates.Server, SslProtocols.Tls12, requireClientCertificate: true, rejectClientCertificate: true);
+            }
+            catch (AuthenticationException)
+            {
+            }
+        });
+        var r = Results.New();
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, false, Domain.Parse("localhost"), default, Options(r)));
+        Assert.Equal((SmtpErrorReason.Connection, SmtpCommand.Ehlo, false), (e.Reason, e.Command, e.Permanent));
+        Assert.Equal(1, r.Host.Summary.TotalSuccessfulSessionCount);
+        await s.CompletionAsync();
+    }
+
+    [Fact]
     public async Task Bytes_injected_after_starttls_reply_end_the_session_and_are_never_read_as_replies()
     {
         await using var s = ScriptedSmtpServer.Start(async ss =>

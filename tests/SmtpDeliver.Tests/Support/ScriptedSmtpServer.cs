@@ -198,9 +198,9 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
     }
 
     /// <summary>Runs the server side of a TLS handshake.</summary>
-    public async Task StartTlsAsync(X509Certificate2 certificate, SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13, X509Certificate2[]? chain = null, bool requireClientCertificate = false)
+    public async Task StartTlsAsync(X509Certificate2 certificate, SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13, X509Certificate2[]? chain = null, bool requireClientCertificate = false, bool rejectClientCertificate = false)
     {
-        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => !rejectClientCertificate);
         var options = new SslServerAuthenticationOptions
         {
             EnabledSslProtocols = protocols,
