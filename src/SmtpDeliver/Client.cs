@@ -39,12 +39,20 @@ public sealed partial class Client : IAsyncDisposable
         _timeouts = options.Timeouts;
         _remoteHostname = remoteHostname;
         _verifyPkix = verifyPkix;
-        _localIp = local?.Address.ToString() ?? string.Empty;
-        _remoteIp = remote?.Address.ToString() ?? string.Empty;
+        _localIp = AddressText(local);
+        _remoteIp = AddressText(remote);
         _recipientDomainResult = options.RecipientDomainResult ?? new Result(PolicyType.NoPolicyFound, remoteHostname.Ascii);
         _hostResult = options.HostResult ?? new Result(PolicyType.NoPolicyFound, remoteHostname.Ascii);
         _transport = new SmtpTransport(stream, options.Limits, _logger, options.TraceSensitive);
     }
+
+    // A dual-mode socket reports IPv4 peers as ::ffff:a.b.c.d; TLSRPT wants the IPv4 form.
+    private static string AddressText(IPEndPoint? endPoint) => endPoint?.Address switch
+    {
+        null => string.Empty,
+        { IsIPv4MappedToIPv6: true } a => a.MapToIPv4().ToString(),
+        var a => a.ToString(),
+    };
 
     /// <summary>
     /// Starts an SMTP session on a connected socket: reads the greeting, says EHLO, does TLS as

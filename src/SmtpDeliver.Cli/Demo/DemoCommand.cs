@@ -70,7 +70,7 @@ internal static class DemoCommand
             await output.WriteLineAsync($"  {rcpt}: {status} ({response.Line})").ConfigureAwait(false);
         }
         await output.WriteLineAsync("TLSRPT results:").ConfigureAwait(false);
-        await output.WriteLineAsync(JsonSerializer.Serialize(new[] { domainResult, hostResult }, DemoJson.Options)).ConfigureAwait(false);
+        await output.WriteLineAsync(JsonSerializer.Serialize([domainResult, hostResult], TlsRptJsonContext.Indented.ListResult)).ConfigureAwait(false);
 
         var received = server.Received;
         var ok = received.Count == 1 && received[0].Tls && received[0].Data.AsSpan().SequenceEqual(data.ToArray());
@@ -88,10 +88,4 @@ internal static class DemoCommand
         message.Body = new TextPart("plain") { Text = "Hello from SmtpDeliver.\n.A line starting with a dot, stuffed on the wire.\n" };
         return message;
     }
-}
-
-/// <summary>JSON settings for CLI output.</summary>
-internal static class DemoJson
-{
-    public static JsonSerializerOptions Options { get; } = new() { WriteIndented = true };
 }

@@ -7,6 +7,7 @@ namespace SmtpDeliver.TlsRpt;
 /// failure details. The client adds to it during TLS negotiation. <see cref="Add"/> is thread-safe, so
 /// one result can collect the sessions of concurrent connections to the same host or domain.
 /// </summary>
+[JsonConverter(typeof(ResultJsonConverter))]
 public sealed class Result
 {
     private readonly Lock _lock = new();

@@ -144,7 +144,7 @@ public class ClientErrorTests
     {
         await using var s = ScriptedSmtpServer.Play(
             "S: 220 mox.example", "C: EHLO localhost", "S: 250 mox.example", "C: STARTTLS", "S: 502 command not implemented");
-        var hostResult = new TlsRpt.Result(TlsRpt.PolicyType.NoPolicyFound, "mox.example");
+        var hostResult = new SmtpDeliver.TlsRpt.Result(SmtpDeliver.TlsRpt.PolicyType.NoPolicyFound, "mox.example");
         var socket = await s.ConnectAsync();
         var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpDeliver.Client.NewAsync(socket, TlsMode.RequiredStartTls, false, Domain.Parse("localhost"), default, Fast with { HostResult = hostResult }));
         await s.CompletionAsync();
