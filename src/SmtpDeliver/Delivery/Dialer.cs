@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Sockets;
+using SmtpDeliver.Dns;
+
+namespace SmtpDeliver.Delivery;
+
+/// <summary>Opens a TCP connection; replace it to go through a proxy. The default connects directly.</summary>
+/// <param name="remote">Where to connect.</param>
+/// <param name="local">The local address to bind, or <c>null</c>.</param>
+/// <param name="cancellationToken">Cancels, also on the dialer's per-address timeout.</param>
+public delegate Task<Socket> ConnectFunction(IPEndPoint remote, IPAddress? local, CancellationToken cancellationToken);
+
+/// <summary>A connection the dialer made, and to which address.</summary>
+/// <param name="Socket">The connected socket, with Nagle off.</param>
+/// <param name="Address">The address connected to.</param>
+public sealed record DialedConnection(Socket Socket, IPAddress Address) : IDisposable
+{
+    /// <summary>Closes the socket (when not handed to a client, which then owns it).</summary>
+    public void Dispose() => Socket.Dispose();
+}
+
+/// <summary>
+/// Connects to a host's addresses in order until one answers (RFC 5321 5.1), remembering per host what it
+/// dialed so the next <see cref="Gather.IPsAsync"/> can try the other address family first.
+/// </summary>
+public sealed class Dialer
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How to connect; the default connects directly.</summary>
+    public ConnectFunction Connect { get; init; } = ConnectDirectAsync;
+
+    /// <summary>Local addresses to bind, at most one per family is used.</summary>
+    public IReadOnlyList<IPAddress> LocalAddresses { get; init; } = [];
+
+    /// <summary>The addresses dialed per host (key: the host's IP text or Unicode domain), in order.</summary>
+    public Dictionary<string, List<IPAddress>> DialedIPs { get; } = [];
+
+    /// <summary>
+    /// Connects to the first address that answers. Each address gets 30 s, or the time left until
+    /// <paramref name="deadline"/> divided by the number of addresses.
+    /// </summary>
+    /// <exception cref="SocketException">No address answered; the last error.</exception>
+    /// <exception cref="ArgumentException">No addresses were given.</exception>
+    public async Task<DialedConnection> DialAsync(IPDomain host, IReadOnlyList<IPAddress> addresses, int port, DateTimeOffset? deadline = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        if (addresses.Count == 0)
+        {
+            throw new ArgumentException($"no addresses to dial for {host}", nameof(addresses));
+        }
+        var timeout = deadline is { } d ? (d - DateTimeOffset.UtcNow) / addresses.Count : DefaultTimeout;
+        if (timeout <= TimeSpan.Zero)
+        {
+            timeout = TimeSpan.FromMilliseconds(1);
+        }
+        Exception? last = null;
+        foreach (var address in addresses)
+        {
+            var local = LocalAddresses.FirstOrDefault(l => l.AddressFamily == address.AddressFamily);
+            using var perAddress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            perAddress.CancelAfter(timeout);
+            try
+            {
+                var socket = await Connect(new IPEndPoint(address, port), local, perAddress.Token).ConfigureAwait(false);
+                socket.NoDelay = true;
+                var key = host.ToString();
+                if (!DialedIPs.TryGetValue(key, out var list))
+                {
+                    DialedIPs[key] = list = [];
+                }
+                list.Add(address);
+                return new DialedConnection(socket, address);
+            }
+            catch (Exception e) when (e is SocketException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                last = e is OperationCanceledException ? new SocketException((int)SocketError.TimedOut) : e;
+            }
+        }
+        throw last as SocketException ?? new SocketException((int)SocketError.HostUnreachable);
+    }
+
+    /// <summary>Connects a new TCP socket, bound to <paramref name="local"/> when given.</summary>
+    public static async Task<Socket> ConnectDirectAsync(IPEndPoint remote, IPAddress? local, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (local is not null)
+            {
+                socket.Bind(new IPEndPoint(local, 0));
+            }
+            await socket.ConnectAsync(remote, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
