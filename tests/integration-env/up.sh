@@ -7,7 +7,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export SMTPDELIVER_ENV="${SMTPDELIVER_ENV:-/tmp/smtpdeliver-itest}"
 mkdir -p "$SMTPDELIVER_ENV"
-for up in "$here"/*/up.sh; do
-  echo "== integration-env: $(basename "$(dirname "$up")")" >&2
-  bash "$up"
+# Postfix first: the DNS zone publishes TLSA records for its certificate.
+for component in postfix dns $(ls "$here" | grep -vxE 'postfix|dns|.*\.sh'); do
+  [ -f "$here/$component/up.sh" ] || continue
+  echo "== integration-env: $component" >&2
+  bash "$here/$component/up.sh"
 done

@@ -24,7 +24,11 @@ public sealed record HostAddresses(bool Authentic, bool ExpandedAuthentic, Domai
 /// <param name="DaneRequired">True when DANE applies: authentic TLSA records exist (even if none is usable).</param>
 /// <param name="Records">The usable records (RFC 7672 3.1); may be empty while <paramref name="DaneRequired"/> is true.</param>
 /// <param name="BaseDomain">The TLSA base domain the records were found at (RFC 7672 2.2.2), used as the name to verify.</param>
-public sealed record TlsaGathering(bool DaneRequired, IReadOnlyList<TlsaRecord> Records, Domain BaseDomain);
+public sealed record TlsaGathering(bool DaneRequired, IReadOnlyList<TlsaRecord> Records, Domain BaseDomain)
+{
+    /// <summary>All authentic records found, usable or not.</summary>
+    public IReadOnlyList<TlsaRecord> AllRecords { get; init; } = Records;
+}
 
 /// <summary>
 /// Gathering for delivery (RFC 5321 5.1, RFC 7672 2): MX hosts of a domain, addresses of a host, TLSA
@@ -224,7 +228,7 @@ public static class Gather
         {
             return new TlsaGathering(false, [], baseDomain);
         }
-        return new TlsaGathering(true, records.Where(r => r.IsUsableForSmtp).ToList(), baseDomain);
+        return new TlsaGathering(true, records.Where(r => r.IsUsableForSmtp).ToList(), baseDomain) { AllRecords = records };
     }
 
     private static async Task<IReadOnlyList<TlsaRecord>> LookupTlsaFollowingCnamesAsync(IDnsResolver resolver, Domain host, CancellationToken cancellationToken)

@@ -47,6 +47,20 @@ _25._tcp.mxbogus TLSA $bogus
 notlsa MX 10 mxnotlsa.dnssec.test.
 mxnotlsa A 127.0.1.15
 ZONE
+# When the Postfix component runs, publish DANE records for its certificate (leaf key and CA).
+postfix_tls="$env_dir/postfix/tls"
+if [ -f "$postfix_tls/server.pem" ]; then
+  ee=$(openssl x509 -in "$postfix_tls/server.pem" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
+  ta=$(openssl x509 -in "$postfix_tls/ca.pem" -outform DER | sha256sum | cut -d' ' -f1)
+  cat >> dnssec.test.zone <<ZONE
+smtp A 127.0.0.1
+_25._tcp.smtp TLSA 3 1 1 $ee
+smtpta A 127.0.0.1
+_25._tcp.smtpta TLSA 2 0 1 $ta
+smtpbad A 127.0.0.1
+_25._tcp.smtpbad TLSA $mismatch
+ZONE
+fi
 if [ -n "${SMTPDELIVER_DNS_EXTRA:-}" ] && [ -f "$SMTPDELIVER_DNS_EXTRA" ]; then
   cat "$SMTPDELIVER_DNS_EXTRA" >> dnssec.test.zone
 fi

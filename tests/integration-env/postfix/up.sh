@@ -24,7 +24,7 @@ cat > "$tls/server.ext" <<EXT
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
-subjectAltName=DNS:mx.example.test,DNS:localhost,IP:127.0.0.1
+subjectAltName=DNS:mx.example.test,DNS:localhost,DNS:smtpta.dnssec.test,IP:127.0.0.1
 EXT
 openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 1 -sha256 \
   -extfile "$tls/server.ext" -out "$tls/server.pem" 2>/dev/null

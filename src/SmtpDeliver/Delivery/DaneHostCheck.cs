@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Sockets;
+using SmtpDeliver.Dane;
+using SmtpDeliver.Dns;
+
+namespace SmtpDeliver.Delivery;
+
+/// <summary>The verdict of <see cref="DaneHostCheck.VerifyAsync"/>.</summary>
+public enum DaneHostOutcome
+{
+    /// <summary>DANE applies and every address presented a certificate matching a TLSA record.</summary>
+    Verified,
+    /// <summary>DANE applies and at least one address failed: mismatch, no STARTTLS, handshake or connection failure.</summary>
+    Failed,
+    /// <summary>DANE does not apply: insecure (not DNSSEC-authentic) answers, no TLSA records, or only unusable ones.</summary>
+    NotApplicable,
+    /// <summary>A DNS lookup failed temporarily (SERVFAIL, including bogus DNSSEC, or timeout).</summary>
+    TemporaryDnsFailure,
+}
+
+/// <summary>The DANE check of one address.</summary>
+/// <param name="Address">The address connected to.</param>
+/// <param name="Verified">True when a TLSA record matched.</param>
+/// <param name="VerifiedRecord">The record that matched.</param>
+/// <param name="Tls">The TLS connection, when the handshake completed.</param>
+/// <param name="Error">Why it failed; empty when verified.</param>
+public sealed record DaneAddressCheck(IPAddress Address, bool Verified, TlsaRecord? VerifiedRecord, Tls.TlsConnectionInfo? Tls, string Error);
+
+/// <summary>The DANE check of one host.</summary>
+/// <param name="Host">The host checked.</param>
+/// <param name="Outcome">The verdict.</param>
+/// <param name="Authentic">True when the host's address lookups were DNSSEC-authentic.</param>
+/// <param name="BaseDomain">The TLSA base domain; empty when not looked up.</param>
+/// <param name="Records">All authentic TLSA records found, usable or not.</param>
+/// <param name="Addresses">One check per address; empty when DANE does not apply.</param>
+/// <param name="Error">For <see cref="DaneHostOutcome.TemporaryDnsFailure"/> and address failures, a description.</param>
+public sealed record DaneHostReport(Domain Host, DaneHostOutcome Outcome, bool Authentic, Domain BaseDomain, IReadOnlyList<TlsaRecord> Records, IReadOnlyList<DaneAddressCheck> Addresses, string Error);
+
+/// <summary>
+/// Verifies DANE for an SMTP host as a sending MTA would (RFC 7672): authentic addresses, TLSA records at
+/// the TLSA base domain (port 25, whatever port is dialed), then for every address a connection with
+/// STARTTLS (or implicit TLS) whose certificate must match. What operators run from scripts and the CLI.
+/// </summary>
+public static class DaneHostCheck
+{
+    /// <summary>Checks one host.</summary>
+    /// <param name="resolver">A validating resolver (see docs/dns.md).</param>
+    /// <param name="host">The MX host.</param>
+    /// <param name="port">The port to connect to; TLSA records are always looked up for port 25.</param>
+    /// <param name="options">Client options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
+    /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Immediate"/>.</param>
+    /// <param name="ehloHostname">Our name for EHLO.</param>
+    /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    public static async Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Domain host, int port, Domain ehloHostname, ClientOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resolver);
+        HostAddresses ips;
+        try
+        {
+            ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, IPDomain.Of(host), dialer?.DialedIPs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GatherException e)
+        {
+            var outcome = e.DnsStatus == DnsStatus.TemporaryFailure ? DaneHostOutcome.TemporaryDnsFailure : DaneHostOutcome.Failed;
+            return new DaneHostReport(host, outcome, false, default, [], [], e.Message);
+        }
+        if (!ips.Authentic)
+        {
+            return new DaneHostReport(host, DaneHostOutcome.NotApplicable, false, default, [], [], "address lookups are not dnssec-authentic");
+        }
+        TlsaGathering tlsa;
+        try
+        {
+            tlsa = await Gather.TlsaAsync(resolver, host, ips.ExpandedAuthentic, ips.ExpandedHost, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GatherException e)
+        {
+            return new DaneHostReport(host, DaneHostOutcome.TemporaryDnsFailure, true, default, [], [], e.Message);
+        }
+        if (!tlsa.DaneRequired || tlsa.Records.Count == 0)
+        {
+            var why = tlsa.DaneRequired ? "only tlsa records unusable for smtp" : "no authentic tlsa records";
+            return new DaneHostReport(host, DaneHostOutcome.NotApplicable, true, tlsa.BaseDomain, tlsa.AllRecords, [], why);
+        }
+
+        dialer ??= new Dialer();
+        var more = new List<Domain> { host };
+        if (ips.ExpandedHost != host && !ips.ExpandedHost.IsEmpty)
+        {
+            more.Add(ips.ExpandedHost);
+        }
+        var checks = new List<DaneAddressCheck>();
+        foreach (var address in ips.Addresses)
+        {
+            checks.Add(await CheckAddressAsync(dialer, host, address, port, ehloHostname, tlsa, more, options ?? new ClientOptions(), tlsMode, cancellationToken).ConfigureAwait(false));
+        }
+        var verified = checks.TrueForAll(c => c.Verified);
+        return new DaneHostReport(host, verified ? DaneHostOutcome.Verified : DaneHostOutcome.Failed, true, tlsa.BaseDomain, tlsa.AllRecords, checks,
+            verified ? string.Empty : string.Join("; ", checks.Where(c => !c.Verified).Select(c => $"{c.Address}: {c.Error}")));
+    }
+
+    private static async Task<DaneAddressCheck> CheckAddressAsync(Dialer dialer, Domain host, IPAddress address, int port, Domain ehloHostname, TlsaGathering tlsa, List<Domain> more, ClientOptions options, TlsMode tlsMode, CancellationToken cancellationToken)
+    {
+        DialedConnection connection;
+        try
+        {
+            connection = await dialer.DialAsync(IPDomain.Of(host), [address], port, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            return new DaneAddressCheck(address, false, null, null, $"connecting: {e.Message}");
+        }
+        try
+        {
+            await using var client = await Client.NewAsync(connection.Socket, tlsMode, verifyPkix: false, ehloHostname, tlsa.BaseDomain,
+                options with { DaneRecords = tlsa.Records, DaneMoreHostnames = more, IgnoreTlsVerifyErrors = false }, cancellationToken).ConfigureAwait(false);
+            return new DaneAddressCheck(address, true, client.VerifiedDaneRecord, client.Tls, string.Empty);
+        }
+        catch (SmtpException e)
+        {
+            return new DaneAddressCheck(address, false, null, null, e.Message);
+        }
+    }
+}
