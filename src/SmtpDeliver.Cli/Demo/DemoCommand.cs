@@ -1,8 +1,10 @@
 using System.CommandLine;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using MimeKit;
+using System.Net;
+using SmtpDeliver.Dane;
+using SmtpDeliver.Delivery;
 using SmtpDeliver.Dns;
 using SmtpDeliver.TlsRpt;
 
@@ -20,7 +22,7 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var command = new Command("demo", "Deliver a generated message to an in-process SMTP server on loopback (STARTTLS, verified certificate) and show the session, the per-recipient results and the TLSRPT results. No network needed.");
+        var command = new Command("demo", "Deliver a generated message through the real path (MX, address and TLSA gathering from an in-memory DNSSEC-authentic zone, dial, STARTTLS, DANE verification, pipelined delivery) to an SMTP server in this process on loopback, and show the session, the per-recipient results and the TLSRPT results. No network needed.");
         command.SetAction((_, cancellationToken) => RunAsync(Console.Out, cancellationToken));
         return command;
     }
@@ -29,19 +31,40 @@ internal static class DemoCommand
     {
         using var certificates = DemoCertificates.Create(MxHost);
         await using var server = new LoopbackSmtpServer(MxHost, certificates.Server);
+        var daneRecord = DaneVerifier.ComputeRecord(certificates.Server);
+
+        // An in-memory DNSSEC-authentic zone: MX, address and a DANE-EE record for the server's key.
+        var resolver = new InMemoryResolver
+        {
+            AllAuthentic = true,
+            Mx = { ["demo.example."] = [new MxRecord(MxHost + ".", 10)] },
+            A = { [MxHost + "."] = ["127.0.0.1"] },
+            Tlsa = { ["_25._tcp." + MxHost + "."] = [daneRecord] },
+        };
+        // The server listens on an ephemeral loopback port instead of 25.
+        var dialer = new Dialer { Connect = (remote, local, ct) => Dialer.ConnectDirectAsync(new IPEndPoint(remote.Address, server.EndPoint.Port), local, ct) };
+
+        var destinations = await Gather.DestinationsAsync(resolver, IPDomain.Of(Domain.Parse("demo.example")), cancellationToken).ConfigureAwait(false);
+        var mx = destinations.Hosts[0].Host;
+        var ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, mx, dialer.DialedIPs, cancellationToken).ConfigureAwait(false);
+        var tlsa = await Gather.TlsaAsync(resolver, mx.Domain, ips.ExpandedAuthentic, ips.ExpandedHost, cancellationToken).ConfigureAwait(false);
+        var names = Gather.TlsaNames(destinations.HaveMx, destinations.ExpandedNextHopAuthentic, ips.ExpandedAuthentic, Domain.Parse("demo.example"), destinations.ExpandedNextHop, tlsa.BaseDomain, tlsa.BaseDomain);
+        await output.WriteLineAsync($"DNS: demo.example MX {mx} (authentic: {destinations.ExpandedNextHopAuthentic}), {mx} A {string.Join(", ", ips.Addresses)}, TLSA at _25._tcp.{tlsa.BaseDomain}: {string.Join(", ", tlsa.Records)}").ConfigureAwait(false);
+
         var trace = new TraceCollector();
         var domainResult = new Result(PolicyType.NoPolicyFound, "demo.example");
-        var hostResult = new Result(PolicyType.NoPolicyFound, MxHost);
-
+        var hostResult = new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.Records.Select(r => r.ToString()).ToList() });
         var message = CreateMessage();
         using var data = new MemoryStream();
         await message.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, data, cancellationToken).ConfigureAwait(false);
         data.Position = 0;
 
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(server.EndPoint, cancellationToken).ConfigureAwait(false);
+        var connection = await dialer.DialAsync(mx, ips.Addresses, 25, null, cancellationToken).ConfigureAwait(false);
         var options = new ClientOptions
         {
+            // RFC 7672 2.2: with usable TLSA records, STARTTLS is required and DANE decides.
+            DaneRecords = tlsa.Records,
+            DaneMoreHostnames = names.Skip(1).ToList(),
             RootCertificates = [X509CertificateLoader.LoadCertificate(certificates.Authority.RawData)],
             RecipientDomainResult = domainResult,
             HostResult = hostResult,
@@ -50,19 +73,22 @@ internal static class DemoCommand
         };
         IReadOnlyList<SmtpResponse> responses;
         string tls;
-        await using (var client = await Client.NewAsync(socket, TlsMode.RequiredStartTls, verifyPkix: true, Domain.Parse("client.demo.example"), Domain.Parse(MxHost), options, cancellationToken).ConfigureAwait(false))
+        string dane;
+        await using (var client = await Client.NewAsync(connection.Socket, TlsMode.RequiredStartTls, verifyPkix: false, Domain.Parse("client.demo.example"), names[0], options, cancellationToken).ConfigureAwait(false))
         {
-            tls = client.Tls is { } info ? $"{info.VersionName} {info.CipherSuite}, certificate verified (PKIX) for {MxHost}" : "none";
+            tls = client.Tls is { } info ? $"{info.VersionName} {info.CipherSuite}" : "none";
+            dane = client.VerifiedDaneRecord?.ToString() ?? "none";
             responses = await client.DeliverMultipleAsync("demo@client.demo.example", Recipients, data.Length, data, DeliveryRequirements.None, cancellationToken).ConfigureAwait(false);
             await client.CloseAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await output.WriteLineAsync($"SMTP session with {MxHost} ({server.EndPoint}):").ConfigureAwait(false);
+        await output.WriteLineAsync($"SMTP session with {mx} ({connection.Address} port {server.EndPoint.Port}):").ConfigureAwait(false);
         foreach (var line in trace.Lines)
         {
             await output.WriteLineAsync("  " + line).ConfigureAwait(false);
         }
         await output.WriteLineAsync($"TLS: {tls}").ConfigureAwait(false);
+        await output.WriteLineAsync($"DANE: verified with TLSA record {dane}").ConfigureAwait(false);
         await output.WriteLineAsync("Recipients:").ConfigureAwait(false);
         foreach (var (rcpt, response) in Recipients.Zip(responses))
         {
@@ -73,8 +99,8 @@ internal static class DemoCommand
         await output.WriteLineAsync(JsonSerializer.Serialize([domainResult, hostResult], TlsRptJsonContext.Indented.ListResult)).ConfigureAwait(false);
 
         var received = server.Received;
-        var ok = received.Count == 1 && received[0].Tls && received[0].Data.AsSpan().SequenceEqual(data.ToArray());
-        await output.WriteLineAsync(ok ? "Server received the message intact over TLS." : "Server did not receive the message intact.").ConfigureAwait(false);
+        var ok = received.Count == 1 && received[0].Tls && received[0].Data.AsSpan().SequenceEqual(data.ToArray()) && dane != "none";
+        await output.WriteLineAsync(ok ? "Server received the message intact over DANE-verified TLS." : "Server did not receive the message intact.").ConfigureAwait(false);
         return ok ? 0 : 1;
     }
 
