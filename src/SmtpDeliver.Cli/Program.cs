@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SmtpDeliver.Cli.Commands;
 using SmtpDeliver.Cli.Demo;
 
 namespace SmtpDeliver.Cli;
@@ -9,7 +10,21 @@ internal static class Program
     private static Task<int> Main(string[] args)
     {
         var root = new RootCommand("smtpdeliver: outbound SMTP delivery with DANE, MTA-STS, REQUIRETLS and TLSRPT.");
+        var common = new CommonOptions();
         root.Subcommands.Add(DemoCommand.Create());
-        return root.Parse(args).InvokeAsync();
+        root.Subcommands.Add(TlsaCommand.Create());
+        root.Subcommands.Add(DaneVerifyCommand.Create(common));
+        root.Subcommands.Add(ProbeCommand.Create(common));
+        root.Subcommands.Add(SendCommand.Create(common));
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                Console.Error.WriteLine($"smtpdeliver: {error.Message}");
+            }
+            return Task.FromResult(ExitCodes.Usage);
+        }
+        return parsed.InvokeAsync();
     }
 }

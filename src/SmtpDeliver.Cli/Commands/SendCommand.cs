@@ -1,0 +1,207 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using System.Text.Json;
+using MimeKit;
+using SmtpDeliver.Dns;
+using SmtpDeliver.Sasl;
+using SmtpDeliver.TlsRpt;
+
+namespace SmtpDeliver.Cli.Commands;
+
+/// <summary>
+/// <c>smtpdeliver send --server HOST[:PORT] --from A --to B…</c>: submits or relays a message to one
+/// server. Exit 0 when every recipient was accepted, 69 when every failure is permanent, else 75.
+/// </summary>
+internal static class SendCommand
+{
+    public static Command Create(CommonOptions common)
+    {
+        var server = new Option<string?>("--server") { Description = "HOST[:PORT] to deliver to (port 25, or 465 implies --tls immediate)." };
+        var from = new Option<string>("--from") { Description = "Envelope sender.", Required = true };
+        var to = new Option<string[]>("--to") { Description = "Envelope recipient; repeat for more.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var data = new Option<string?>("--data") { Description = "Message file (CRLF or LF line ends), or - for stdin; default: a generated message." };
+        var subject = new Option<string>("--subject") { Description = "Subject of the generated message.", DefaultValueFactory = _ => "smtpdeliver test" };
+        var body = new Option<string>("--body") { Description = "Body of the generated message.", DefaultValueFactory = _ => "This is a test message sent with smtpdeliver." };
+        var remoteName = new Option<string?>("--remote-name") { Description = "Server name for SNI and verification; default the host." };
+        var tls = new Option<string?>("--tls") { Description = "opportunistic (default), required, immediate (default for port 465) or skip." };
+        var verifyPkix = new Option<bool>("--verify-pkix") { Description = "Fail when the certificate does not pass PKIX verification." };
+        var user = new Option<string?>("--user") { Description = "Authenticate as this user." };
+        var passwordFile = new Option<FileInfo?>("--password-file") { Description = "File holding the password." };
+        var passwordEnv = new Option<string?>("--password-env") { Description = "Environment variable holding the password." };
+        var mechanism = new Option<string?>("--mechanism") { Description = "SASL mechanism instead of the strongest offered." };
+        var allowInsecureAuth = new Option<bool>("--allow-insecure-auth") { Description = "Allow cleartext credentials without TLS." };
+        var requireTls = new Option<bool>("--requiretls") { Description = "Request REQUIRETLS (RFC 8689)." };
+        var tlsRequiredNo = new Option<bool>("--tls-required-no") { Description = "TLS-Required: No: record but ignore certificate verification errors." };
+        var command = new Command("send", "Send a message to a server.")
+        {
+            server, from, to, data, subject, body, remoteName, tls, verifyPkix, user, passwordFile, passwordEnv, mechanism, allowInsecureAuth, requireTls, tlsRequiredNo,
+        };
+        common.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            var json = result.GetValue(common.Json);
+            if (result.GetValue(server) is not { } serverText)
+            {
+                Console.Error.WriteLine("smtpdeliver send: --server is required: delivery to the recipients' domain (MX, DANE, MTA-STS policy) is not part of this build yet");
+                return ExitCodes.Usage;
+            }
+            var (host, port) = CommonOptions.HostPort(serverText, 25);
+            var modeText = result.GetValue(tls) ?? (port == 465 ? "immediate" : "opportunistic");
+            if (ProbeCommand.ParseTlsMode(modeText) is not { } mode)
+            {
+                Console.Error.WriteLine("smtpdeliver send: --tls must be opportunistic, required, immediate or skip");
+                return ExitCodes.Usage;
+            }
+            byte[] message;
+            try
+            {
+                message = await ReadMessageAsync(result.GetValue(data), result.GetValue(from)!, result.GetValue(to)!, result.GetValue(subject)!, result.GetValue(body)!, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ParseException)
+            {
+                Console.Error.WriteLine($"smtpdeliver send: cannot read message: {e.Message}");
+                return ExitCodes.DataError;
+            }
+            var requirements = Requirements(message, result.GetValue(from)!, result.GetValue(to)!) | (result.GetValue(requireTls) ? DeliveryRequirements.RequireTls : DeliveryRequirements.None);
+            var remote = Domain.TryParse(result.GetValue(remoteName) ?? host, out var d) ? d : default;
+            var domainResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
+            var hostResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
+            var options = common.ClientOptions(result) with
+            {
+                RecipientDomainResult = domainResult,
+                HostResult = hostResult,
+                IgnoreTlsVerifyErrors = result.GetValue(tlsRequiredNo),
+                AllowCleartextAuthWithoutTls = result.GetValue(allowInsecureAuth),
+            };
+            if (result.GetValue(user) is { } username)
+            {
+                var password = result.GetValue(passwordFile) is { } f ? (await File.ReadAllTextAsync(f.FullName, ct).ConfigureAwait(false)).TrimEnd('\r', '\n')
+                    : result.GetValue(passwordEnv) is { } v ? Environment.GetEnvironmentVariable(v) : null;
+                if (password is null)
+                {
+                    Console.Error.WriteLine("smtpdeliver send: --user needs --password-file or --password-env");
+                    return ExitCodes.Usage;
+                }
+                options = options with { Auth = SaslMechanismChooser.Selector(SaslCredentials.WithPassword(username, password), result.GetValue(mechanism)) };
+            }
+
+            var recipients = result.GetValue(to)!;
+            string? ip = null;
+            Client? client = null;
+            try
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(host, port, ct).ConfigureAwait(false);
+                ip = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToString() : null;
+                client = await Client.NewAsync(socket, mode, result.GetValue(verifyPkix), common.EhloName(result), remote, options, ct).ConfigureAwait(false);
+                var responses = await client.DeliverMultipleAsync(result.GetValue(from)!, recipients, message.Length, new MemoryStream(message), requirements, ct).ConfigureAwait(false);
+                var rows = recipients.Zip(responses, (r, s) => new RecipientJson(r, s.IsSuccess ? "delivered" : s.Permanent ? "permanent" : "transient", s.Code, s.Secode, s.Line)).ToList();
+                var tlsInfo = new SendTlsJson(client.Tls?.VersionName, client.Tls?.CipherSuite.ToString(), TlsStatus(client, options));
+                await client.CloseAsync(ct).ConfigureAwait(false);
+                return Report(json, new SendJson(rows, host, ip, tlsInfo, null, [domainResult, hostResult], null));
+            }
+            catch (Exception e) when (e is SmtpException or SocketException)
+            {
+                var permanent = e is SmtpException { Permanent: true };
+                var rows = recipients.Select(r => new RecipientJson(r, permanent ? "permanent" : "transient", (e as SmtpException)?.Code ?? 0, (e as SmtpException)?.Secode ?? "", (e as SmtpException)?.Line ?? "")).ToList();
+                var tlsInfo = new SendTlsJson(client?.Tls?.VersionName, client?.Tls?.CipherSuite.ToString(), client is null ? "none" : TlsStatus(client, options));
+                return Report(json, new SendJson(rows, host, ip, tlsInfo, null, [domainResult, hostResult], e.Message));
+            }
+            finally
+            {
+                if (client is not null)
+                {
+                    await client.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        });
+        return command;
+    }
+
+    private static string TlsStatus(Client client, ClientOptions options) =>
+        client.Tls is null ? "none" : client.Pkix?.Verified == true ? "verified" : options.IgnoreTlsVerifyErrors ? "unverified:ignored" : "unverified";
+
+    private static async Task<byte[]> ReadMessageAsync(string? path, string from, string[] to, string subject, string body, CancellationToken ct)
+    {
+        byte[] raw;
+        if (path is null)
+        {
+            var m = new MimeMessage();
+            m.From.Add(MailboxAddress.Parse(from));
+            foreach (var r in to)
+            {
+                m.To.Add(MailboxAddress.Parse(r));
+            }
+            m.Subject = subject;
+            m.Date = DateTimeOffset.Now;
+            m.Body = new TextPart("plain") { Text = body };
+            using var ms = new MemoryStream();
+            await m.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, ms, ct).ConfigureAwait(false);
+            return ms.ToArray();
+        }
+        if (path == "-")
+        {
+            using var stdin = new MemoryStream();
+            await Console.OpenStandardInput().CopyToAsync(stdin, ct).ConfigureAwait(false);
+            raw = stdin.ToArray();
+        }
+        else
+        {
+            raw = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+        }
+        // Normalise line ends to CRLF; a message file usually has LF.
+        var text = new MemoryStream(raw.Length + (raw.Length / 40));
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+            {
+                text.WriteByte((byte)'\r');
+            }
+            else if (raw[i] == '\r' && (i + 1 >= raw.Length || raw[i + 1] != '\n'))
+            {
+                throw new FormatException($"bare carriage return at byte {i}");
+            }
+            text.WriteByte(raw[i]);
+        }
+        if (text.Length > 0 && raw[^1] != '\n')
+        {
+            text.Write("\r\n"u8);
+        }
+        return text.ToArray();
+    }
+
+    private static DeliveryRequirements Requirements(byte[] message, string from, string[] to)
+    {
+        var r = DeliveryRequirements.None;
+        if (message.Any(b => b >= 0x80))
+        {
+            r |= DeliveryRequirements.EightBitMime;
+        }
+        if (from.Any(c => c >= 0x80) || to.Any(t => t.Any(c => c >= 0x80)))
+        {
+            r |= DeliveryRequirements.SmtpUtf8;
+        }
+        return r;
+    }
+
+    private static int Report(bool json, SendJson s)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(s, CliJsonContext.Output.SendJson));
+        }
+        else
+        {
+            Console.WriteLine($"{s.Host} ({s.Ip}): tls {s.Tls.Version ?? "none"} {s.Tls.Cipher} {s.Tls.Status}{(s.Error is null ? "" : ", error: " + s.Error)}");
+            foreach (var r in s.Recipients)
+            {
+                Console.WriteLine($"  {r.Address}: {r.Status} {r.Line}");
+            }
+        }
+        if (s.Recipients.TrueForAll(r => r.Status == "delivered"))
+        {
+            return ExitCodes.Success;
+        }
+        return s.Recipients.Where(r => r.Status != "delivered").All(r => r.Status == "permanent") ? ExitCodes.Permanent : ExitCodes.Temporary;
+    }
+}
