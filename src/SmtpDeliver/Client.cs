@@ -172,8 +172,17 @@ public sealed partial class Client : IAsyncDisposable
         return reply;
     }
 
-    private ValueTask FlushAsync(SmtpCommand command, CancellationToken cancellationToken) =>
-        _transport.FlushAsync(command, _timeouts.DataBlock, cancellationToken);
+    private ValueTask FlushAsync(SmtpCommand command, CancellationToken cancellationToken)
+    {
+        if (_transport.BufferedBytes > 0)
+        {
+            // RFC 2920 3.1: one reply per command. Data that arrived while no command was outstanding
+            // means the replies are out of step (or injected): the session cannot be trusted.
+            throw _transport.Break(SmtpErrorReason.Protocol, command,
+                $"server sent {_transport.BufferedBytes} bytes no command asked for", string.Empty, null);
+        }
+        return _transport.FlushAsync(command, _timeouts.DataBlock, cancellationToken);
+    }
 
     // ---- TLSRPT ----
 

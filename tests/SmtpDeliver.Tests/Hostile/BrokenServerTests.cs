@@ -1,0 +1,282 @@
+using System.Text;
+using SmtpDeliver.Dns;
+using SmtpDeliver.Tests.Support;
+
+namespace SmtpDeliver.Tests.Hostile;
+
+/// <summary>
+/// Broken and hostile servers: every case ends within its configured timeout with a typed error, and
+/// "delivered" is never reported without a 2xx to the end of data.
+/// </summary>
+public class BrokenServerTests
+{
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(400);
+    private static readonly ClientOptions Fast = new() { Timeouts = SmtpTimeouts.All(Short) };
+    private static readonly byte[] Message = "Subject: test\r\n\r\nbody\r\n"u8.ToArray();
+
+    /// <summary>Guards against a hang: the client must finish well within this.</summary>
+    private static Task<T> Bounded<T>(Task<T> task) => task.WaitAsync(TimeSpan.FromSeconds(20));
+
+    private static async Task<SmtpException> SetupFailsAsync(ScriptedSmtpServer s) =>
+        await Assert.ThrowsAsync<SmtpException>(() => Bounded(s.ConnectAsync().ContinueWith(t => SmtpDeliver.Client.NewAsync(t.Result, TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast)).Unwrap()));
+
+    private static async Task<SmtpDeliver.Client> ConnectAsync(ScriptedSmtpServer s) =>
+        await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast);
+
+    private static ScriptedSmtpServer UntilData(Func<ServerSession, Task> afterDataCommand, bool pipelining = false) => ScriptedSmtpServer.Start(async ss =>
+    {
+        ss.ReadTimeout = TimeSpan.FromSeconds(10);
+        await ss.WriteLineAsync("220 mx.example");
+        await ss.ExpectAsync("EHLO localhost");
+        await ss.WriteLineAsync(pipelining ? "250-mx.example" : "250 mx.example");
+        if (pipelining)
+        {
+            await ss.WriteLineAsync("250 PIPELINING");
+        }
+        await ss.ExpectPrefixAsync("MAIL FROM:");
+        if (!pipelining)
+        {
+            await ss.WriteLineAsync("250 ok");
+        }
+        await ss.ExpectPrefixAsync("RCPT TO:");
+        if (!pipelining)
+        {
+            await ss.WriteLineAsync("250 ok");
+        }
+        await afterDataCommand(ss);
+    });
+
+    [Fact]
+    public async Task Server_that_never_greets_times_out()
+    {
+        await using var s = ScriptedSmtpServer.Start(async ss => await ss.DrainAsync());
+        var e = await SetupFailsAsync(s);
+        Assert.Equal((SmtpErrorReason.Timeout, SmtpCommand.Greeting, false), (e.Reason, e.Command, e.Permanent));
+    }
+
+    [Fact]
+    public async Task Server_that_never_answers_after_the_greeting_times_out()
+    {
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await ss.WriteLineAsync("220 mx.example");
+            await ss.DrainAsync();
+        });
+        var e = await SetupFailsAsync(s);
+        Assert.Equal((SmtpErrorReason.Timeout, SmtpCommand.Ehlo), (e.Reason, e.Command));
+    }
+
+    [Fact]
+    public async Task Greeting_554_is_permanent()
+    {
+        await using var s = ScriptedSmtpServer.Play("S: 554 5.7.1 go away");
+        var e = await SetupFailsAsync(s);
+        Assert.Equal((SmtpErrorReason.Status, true, 554), (e.Reason, e.Permanent, e.Code));
+    }
+
+    [Fact]
+    public async Task Endless_line_without_crlf_is_cut_off()
+    {
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            var chunk = Encoding.ASCII.GetBytes("220 " + new string('x', 4096));
+            try
+            {
+                for (var i = 0; i < 1000; i++)
+                {
+                    await ss.WriteRawAsync(chunk);
+                }
+            }
+            catch (IOException)
+            {
+            }
+        });
+        var e = await SetupFailsAsync(s);
+        Assert.Equal((SmtpErrorReason.ReplyTooLong, false), (e.Reason, e.Permanent));
+    }
+
+    [Fact]
+    public async Task Reply_of_100000_lines_is_cut_off()
+    {
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await ss.WriteLineAsync("220 mx.example");
+            await ss.ExpectAsync("EHLO localhost");
+            var lines = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("250-x\r\n", 100_000)));
+            try
+            {
+                await ss.WriteRawAsync(lines);
+            }
+            catch (IOException)
+            {
+            }
+        });
+        var e = await SetupFailsAsync(s);
+        Assert.Equal(SmtpErrorReason.ReplyTooLong, e.Reason);
+    }
+
+    [Fact]
+    public async Task Reply_421_in_the_transaction_then_close_is_transient()
+    {
+        await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250 mx.example", "C: MAIL FROM:<a@example.org>", "S: 250 ok",
+            "C: RCPT TO:<b@example.org>", "S: 421 4.3.2 shutting down", "close");
+        await using var c = await ConnectAsync(s);
+        var e = await Assert.ThrowsAsync<SmtpException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message))));
+        Assert.Equal((421, false, SmtpCommand.RcptTo, false), (e.Code, e.Permanent, e.Command, e.MessageDataSent));
+    }
+
+    [Theory]
+    [InlineData("250 2.0.0 data ok")]
+    [InlineData("354 go ahead")]
+    public async Task Reply_to_data_after_every_recipient_was_refused_never_delivers(string dataReply)
+    {
+        await using var s = UntilData(async ss =>
+        {
+            await ss.ExpectPrefixAsync("RCPT TO:");
+            await ss.ExpectAsync("DATA");
+            await ss.WriteLineAsync("250 ok");
+            await ss.WriteLineAsync("550 no");
+            await ss.WriteLineAsync("550 no");
+            await ss.WriteLineAsync(dataReply);
+            if (dataReply.StartsWith("354", StringComparison.Ordinal))
+            {
+                await ss.ExpectAsync(".");
+                await ss.WriteLineAsync("250 delivered to nobody");
+            }
+            await ss.DrainAsync();
+        }, pipelining: true);
+        await using var c = await ConnectAsync(s);
+        var e = await Assert.ThrowsAsync<SmtpException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org", "c@example.org"], Message.Length, new MemoryStream(Message))));
+        Assert.Equal(SmtpErrorReason.NoRecipients, e.Reason);
+        Assert.False(e.MessageDataSent);
+    }
+
+    [Fact]
+    public async Task Close_during_the_message_data_is_transient_and_data_not_sent()
+    {
+        await using var s = UntilData(async ss =>
+        {
+            await ss.ExpectAsync("DATA");
+            await ss.WriteLineAsync("354 go");
+            await ss.ReadLineAsync();
+            ss.Close();
+        });
+        await using var c = await ConnectAsync(s);
+        var big = Encoding.ASCII.GetBytes("Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 998) + "\r\n", 20_000)));
+        var e = await Assert.ThrowsAsync<SmtpException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], big.Length, new MemoryStream(big))));
+        Assert.Equal((SmtpErrorReason.Connection, false, false), (e.Reason, e.Permanent, e.MessageDataSent));
+        Assert.True(c.IsBotched);
+    }
+
+    [Fact]
+    public async Task Close_right_after_the_end_of_data_says_the_data_was_sent()
+    {
+        await using var s = UntilData(async ss =>
+        {
+            await ss.ExpectAsync("DATA");
+            await ss.WriteLineAsync("354 go");
+            await ss.ReadDataAsync();
+            ss.Close();
+        });
+        await using var c = await ConnectAsync(s);
+        var e = await Assert.ThrowsAsync<SmtpException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message))));
+        Assert.Equal((SmtpErrorReason.Connection, false, true, SmtpCommand.Data), (e.Reason, e.Permanent, e.MessageDataSent, e.Command));
+    }
+
+    [Fact]
+    public async Task Final_reply_that_never_comes_times_out_with_the_data_sent()
+    {
+        await using var s = UntilData(async ss =>
+        {
+            await ss.ExpectAsync("DATA");
+            await ss.WriteLineAsync("354 go");
+            await ss.ReadDataAsync();
+            await ss.DrainAsync();
+        });
+        await using var c = await ConnectAsync(s);
+        var e = await Assert.ThrowsAsync<SmtpException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message))));
+        Assert.Equal((SmtpErrorReason.Timeout, true), (e.Reason, e.MessageDataSent));
+    }
+
+    [Fact]
+    public async Task Server_that_reads_nothing_makes_the_data_write_time_out()
+    {
+        var release = new TaskCompletionSource();
+        await using var s = UntilData(async ss =>
+        {
+            await ss.ExpectAsync("DATA");
+            await ss.WriteLineAsync("354 go");
+            // Read nothing more: the socket buffers fill up and the client's writes block.
+            await release.Task;
+        });
+        await using var c = await ConnectAsync(s);
+        var huge = new byte[64 * 1024 * 1024];
+        for (var i = 0; i < huge.Length; i += 100)
+        {
+            huge.AsSpan(i, Math.Min(100, huge.Length - i)).Fill((byte)'x');
+            if (i + 99 < huge.Length)
+            {
+                huge[i + 98] = (byte)'\r';
+                huge[i + 99] = (byte)'\n';
+            }
+        }
+        var e = await Assert.ThrowsAsync<SmtpException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], huge.Length, new MemoryStream(huge))));
+        release.SetResult();
+        Assert.Equal((SmtpErrorReason.Timeout, false, SmtpCommand.Data), (e.Reason, e.MessageDataSent, e.Command));
+    }
+
+    [Fact]
+    public async Task Cancellation_is_honoured_while_waiting_for_a_reply()
+    {
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await ss.WriteLineAsync("220 mx.example");
+            await ss.ExpectAsync("EHLO localhost");
+            await ss.WriteLineAsync("250 mx.example");
+            await ss.DrainAsync();
+        });
+        var slow = new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromMinutes(5)) };
+        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, slow);
+        using var cts = new CancellationTokenSource(Short);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message), DeliveryRequirements.None, cts.Token)));
+        Assert.True(c.IsBotched);
+    }
+
+    [Fact]
+    public async Task Random_bytes_from_a_server_give_only_documented_exceptions()
+    {
+        var random = new Random(20261123);
+        for (var round = 0; round < 40; round++)
+        {
+            var garbage = new byte[random.Next(1, 3000)];
+            random.NextBytes(garbage);
+            // Sometimes a valid prefix, so the garbage lands in later states too.
+            var prefix = (round % 4) switch
+            {
+                0 => "",
+                1 => "220 mx.example\r\n",
+                2 => "220 mx.example\r\n250-mx.example\r\n250 PIPELINING\r\n",
+                _ => "220 mx.example\r\n250 mx.example\r\n250 ok\r\n",
+            };
+            await using var s = ScriptedSmtpServer.Start(async ss =>
+            {
+                try
+                {
+                    await ss.WriteRawAsync([.. Encoding.ASCII.GetBytes(prefix), .. garbage]);
+                    await ss.DrainAsync();
+                }
+                catch (IOException)
+                {
+                }
+            });
+            try
+            {
+                await using var c = await Bounded(s.ConnectAsync().ContinueWith(t => SmtpDeliver.Client.NewAsync(t.Result, TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast)).Unwrap());
+                await Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message)));
+            }
+            catch (SmtpException)
+            {
+            }
+        }
+    }
+}
