@@ -141,7 +141,7 @@ public sealed partial class Client
             return new SmtpException(r.Reason ?? SmtpErrorReason.Status, r.Permanent, SmtpCommand.RcptTo,
                 $"recipient refused: got {r.Code}, expected 2xx", r);
         }
-        return new SmtpException(SmtpErrorReason.NoRecipients, false, SmtpCommand.RcptTo, message);
+        return new SmtpException(SmtpErrorReason.NoRecipients, false, SmtpCommand.RcptTo, message) { RecipientResponses = responses };
     }
 
     // RFC 5321 3.3, without pipelining: one command, one reply.

@@ -64,9 +64,15 @@ public sealed class SmtpException : Exception
     /// </summary>
     public bool MessageDataSent { get; init; }
 
+    /// <summary>
+    /// For <see cref="SmtpErrorReason.NoRecipients"/>: the reply to each recipient, in order, so that each
+    /// can be judged on its own (some may be permanent, others temporary).
+    /// </summary>
+    public IReadOnlyList<SmtpResponse> RecipientResponses { get; init; } = [];
+
     /// <summary>A copy with <see cref="MessageDataSent"/> set.</summary>
     internal SmtpException WithMessageDataSent() =>
-        new(Reason, Permanent, Command, base.Message, ToResponse(), InnerException) { MessageDataSent = true };
+        new(Reason, Permanent, Command, base.Message, ToResponse(), InnerException) { MessageDataSent = true, RecipientResponses = RecipientResponses };
 
     /// <summary>The failure as a per-recipient response.</summary>
     public SmtpResponse ToResponse() => new()

@@ -128,6 +128,7 @@ cat > "$etc/master.cf" <<CONF
 127.0.0.1:20587 inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes -o smtpd_tls_auth_only=yes
 127.0.0.1:20588 inet n - n - - smtpd -o smtpd_sasl_auth_enable=yes -o smtpd_tls_auth_only=no
 127.0.0.1:20466 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes
+127.0.0.1:20028 inet n - n - - smtpd -o smtpd_recipient_limit=2
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -163,7 +164,7 @@ fi
 postfix -c "$etc" set-permissions >/dev/null 2>&1 || true
 postfix -c "$etc" check
 postfix -c "$etc" start </dev/null >/dev/null 2>&1
-for port in 20025 20026 20027 20465 20587 20588 20466; do wait_port 127.0.0.1 "$port"; done
+for port in 20025 20026 20027 20028 20465 20587 20588 20466; do wait_port 127.0.0.1 "$port"; done
 
 cat > "$env_dir/postfix.env" <<ENV
 HOST=127.0.0.1
@@ -174,6 +175,7 @@ SMTPS_PORT=20465
 SUBMISSION_PORT=20587
 SUBMISSION_INSECURE_PORT=20588
 SUBMISSIONS_PORT=20466
+SMTP_RCPTLIMIT_PORT=20028
 CA_CERT=$tls/ca.pem
 CA_KEY=$tls/ca.key
 SERVER_CERT=$tls/server.pem

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using SmtpDeliver.Dane;
+using SmtpDeliver.Dns;
+using SmtpDeliver.TlsRpt;
+
+namespace SmtpDeliver.Delivery;
+
+/// <summary>How strictly a REQUIRETLS request (RFC 8689) is honoured, shaped like Postfix's smtp_requiretls_policy.</summary>
+public enum RequireTlsPolicy
+{
+    /// <summary>Enforce RFC 8689: only a host reached with STARTTLS, verified by DANE or MTA-STS, announcing REQUIRETLS.</summary>
+    Enforce,
+    /// <summary>Verified TLS is required, but a host without the REQUIRETLS extension is accepted (the request is not passed on).</summary>
+    OpportunisticStartTls,
+    /// <summary>Try to meet the request, but deliver anyway (with whatever TLS there is) when it cannot be met.</summary>
+    Opportunistic,
+    /// <summary>Ignore REQUIRETLS requests.</summary>
+    Disable,
+}
+
+/// <summary>One message for the recipients of one domain.</summary>
+public sealed record DeliveryRequest
+{
+    /// <summary>The envelope sender; empty for a bounce.</summary>
+    public required string MailFrom { get; init; }
+
+    /// <summary>The recipients, all in the same domain.</summary>
+    public required IReadOnlyList<string> Recipients { get; init; }
+
+    /// <summary>The message with CRLF line ends; opened once per transaction.</summary>
+    public required Func<Stream> OpenMessage { get; init; }
+
+    /// <summary>The message size in bytes.</summary>
+    public required long Size { get; init; }
+
+    /// <summary>8BITMIME / SMTPUTF8 needs of the message.</summary>
+    public DeliveryRequirements Requirements { get; init; }
+
+    /// <summary>The sender requested REQUIRETLS (RFC 8689 4).</summary>
+    public bool RequireTls { get; init; }
+
+    /// <summary>The message has "TLS-Required: No" (RFC 8689 5): verification errors are recorded but ignored.</summary>
+    public bool TlsRequiredNo { get; init; }
+}
+
+/// <summary>How the deliverer works: resolver, dialer, names, roots, timeouts, policy.</summary>
+public sealed record DeliveryOptions
+{
+    /// <summary>A validating resolver (docs/dns.md).</summary>
+    public required IDnsResolver Resolver { get; init; }
+
+    /// <summary>Our host name for EHLO.</summary>
+    public required Domain EhloHostname { get; init; }
+
+    /// <summary>The dialer; keeps what was dialed across attempts.</summary>
+    public Dialer Dialer { get; init; } = new();
+
+    /// <summary>The SMTP port, 25 but for tests.</summary>
+    public int Port { get; init; } = 25;
+
+    /// <summary>PKIX roots instead of the system's.</summary>
+    public X509Certificate2Collection? RootCertificates { get; init; }
+
+    /// <summary>Timeouts of each session.</summary>
+    public SmtpTimeouts Timeouts { get; init; } = SmtpTimeouts.Default;
+
+    /// <summary>How REQUIRETLS requests are honoured.</summary>
+    public RequireTlsPolicy RequireTlsPolicy { get; init; } = RequireTlsPolicy.Enforce;
+
+    /// <summary>Where sessions log.</summary>
+    public ILogger? Logger { get; init; }
+}
+
+/// <summary>What happened to one recipient.</summary>
+public enum RecipientStatus
+{
+    /// <summary>The server accepted the message for the recipient.</summary>
+    Delivered,
+    /// <summary>Refused for good: bounce.</summary>
+    Permanent,
+    /// <summary>Not delivered this time: retry later.</summary>
+    Transient,
+}
+
+/// <summary>The outcome for one recipient.</summary>
+/// <param name="Address">The recipient.</param>
+/// <param name="Status">Delivered, permanent or transient.</param>
+/// <param name="Response">The server's reply, when there was one.</param>
+/// <param name="Error">Why it was not delivered; empty when delivered.</param>
+public sealed record RecipientOutcome(string Address, RecipientStatus Status, SmtpResponse? Response, string Error);
+
+/// <summary>One connection attempt.</summary>
+/// <param name="Host">The MX host.</param>
+/// <param name="Address">The address dialed, when one was.</param>
+/// <param name="TlsStatus">The TLS status in the form Postfix logs it (docs/delivery.md).</param>
+/// <param name="VerifiedDaneRecord">The TLSA record that verified the certificate.</param>
+/// <param name="Error">Why the attempt failed; empty on success.</param>
+public sealed record DeliveryAttempt(Domain Host, IPAddress? Address, string TlsStatus, TlsaRecord? VerifiedDaneRecord, string Error);
+
+/// <summary>The outcome of <see cref="Deliverer.DeliverAsync"/>: per recipient, per attempt, and the TLSRPT results.</summary>
+/// <param name="Recipients">One outcome per recipient, in request order.</param>
+/// <param name="Attempts">Every connection attempt, in order; the last successful one delivered.</param>
+/// <param name="RecipientDomainResult">TLSRPT result for the recipient domain (MTA-STS or no policy).</param>
+/// <param name="HostResults">TLSRPT results for each MX host tried (DANE or no policy).</param>
+public sealed record DeliveryOutcome(IReadOnlyList<RecipientOutcome> Recipients, IReadOnlyList<DeliveryAttempt> Attempts, Result RecipientDomainResult, IReadOnlyList<Result> HostResults);
