@@ -42,8 +42,7 @@ internal static class SendCommand
             var json = result.GetValue(common.Json);
             if (result.GetValue(server) is not { } serverText)
             {
-                Console.Error.WriteLine("smtpdeliver send: --server is required: delivery to the recipients' domain (MX, DANE, MTA-STS policy) is not part of this build yet");
-                return ExitCodes.Usage;
+                return await DeliverToDomainAsync(result, common, from, to, data, subject, body, requireTls, tlsRequiredNo, ct).ConfigureAwait(false);
             }
             var (host, port) = CommonOptions.HostPort(serverText, 25);
             var modeText = result.GetValue(tls) ?? (port == 465 ? "immediate" : "opportunistic");
@@ -116,6 +115,51 @@ internal static class SendCommand
             }
         });
         return command;
+    }
+
+    // Without --server: the recipients' domain, with the full policy (MX, DANE, REQUIRETLS).
+    private static async Task<int> DeliverToDomainAsync(ParseResult result, CommonOptions common, Option<string> from, Option<string[]> to, Option<string?> data, Option<string> subject, Option<string> body, Option<bool> requireTls, Option<bool> tlsRequiredNo, CancellationToken ct)
+    {
+        byte[] message;
+        try
+        {
+            message = await ReadMessageAsync(result.GetValue(data), result.GetValue(from)!, result.GetValue(to)!, result.GetValue(subject)!, result.GetValue(body)!, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ParseException)
+        {
+            Console.Error.WriteLine($"smtpdeliver send: cannot read message: {e.Message}");
+            return ExitCodes.DataError;
+        }
+        var recipients = result.GetValue(to)!;
+        if (recipients.Select(r => r[(r.LastIndexOf('@') + 1)..].ToLowerInvariant()).Distinct().Count() != 1)
+        {
+            Console.Error.WriteLine("smtpdeliver send: without --server, all recipients must be in one domain");
+            return ExitCodes.Usage;
+        }
+        var options = common.ClientOptions(result);
+        var deliverer = new Delivery.Deliverer(new Delivery.DeliveryOptions
+        {
+            Resolver = common.CreateResolver(result),
+            EhloHostname = common.EhloName(result),
+            RootCertificates = options.RootCertificates,
+            Timeouts = options.Timeouts,
+            Logger = options.Logger,
+        });
+        var outcome = await deliverer.DeliverAsync(new Delivery.DeliveryRequest
+        {
+            MailFrom = result.GetValue(from)!,
+            Recipients = recipients,
+            OpenMessage = () => new MemoryStream(message),
+            Size = message.Length,
+            Requirements = Requirements(message, result.GetValue(from)!, recipients),
+            RequireTls = result.GetValue(requireTls),
+            TlsRequiredNo = result.GetValue(tlsRequiredNo),
+        }, ct).ConfigureAwait(false);
+        var last = outcome.Attempts.Count > 0 ? outcome.Attempts[^1] : null;
+        var rows = outcome.Recipients.Select(r => new RecipientJson(r.Address, r.Status.ToString().ToLowerInvariant(), r.Response?.Code ?? 0, r.Response?.Secode ?? "", r.Response?.Line ?? r.Error)).ToList();
+        var error = outcome.Recipients.FirstOrDefault(r => r.Status != Delivery.RecipientStatus.Delivered)?.Error;
+        return Report(result.GetValue(common.Json), new SendJson(rows, last?.Host.Ascii ?? "", last?.Address?.ToString(), new SendTlsJson(null, null, last?.TlsStatus ?? "none"),
+            last?.VerifiedDaneRecord?.ToString(), [outcome.RecipientDomainResult, .. outcome.HostResults], string.IsNullOrEmpty(error) ? null : error));
     }
 
     private static string TlsStatus(Client client, ClientOptions options) =>

@@ -55,7 +55,7 @@ public class CliTests
     {
         Assert.Equal(64, (await Run("dane", "verify")).ExitCode);
         Assert.Equal(64, (await Run("no-such-command")).ExitCode);
-        Assert.Equal(64, (await Run("send", "--from", "a@example.test", "--to", "b@example.test")).ExitCode);
+        Assert.Equal(64, (await Run("send", "--from", "a@example.test", "--to", "b@example.test", "--to", "c@other.example")).ExitCode);
     }
 
     [Fact]
@@ -112,6 +112,18 @@ public class CliTests
         Assert.Contains("LC: AUTH SCRAM-SHA-256 ***", r.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain(IntegrationEnvironment.Get("postfix", "SASL_PASSWORD"), r.Stderr + r.Stdout, StringComparison.Ordinal);
         File.Delete(pw);
+    }
+
+    [Fact]
+    public async Task Send_to_a_domain_without_server_follows_the_mx_policy()
+    {
+        // Null MX (RFC 7505): permanent, exit 69. An MX host nobody listens on: transient, exit 75.
+        Assert.Equal(69, (await Run("send", "--from", "a@client.example.test", "--to", "user@nullmx.dnssec.test", "--resolver", Resolver)).ExitCode);
+        var r = await Run("send", "--from", "a@client.example.test", "--to", "user@dnssec.test", "--resolver", Resolver, "--timeout", "5", "--json");
+        Assert.Equal(75, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal("mx.dnssec.test", doc.RootElement.GetProperty("host").GetString());
+        Assert.Equal("transient", doc.RootElement.GetProperty("recipients")[0].GetProperty("status").GetString());
     }
 
     [Fact]
