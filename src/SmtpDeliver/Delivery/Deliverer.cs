@@ -39,6 +39,20 @@ public sealed class Deliverer(DeliveryOptions options)
         var domain = Domain.Parse(domains[0]);
         var state = new DeliveryState(request);
         var domainResult = new Result(PolicyType.NoPolicyFound, domain.Ascii);
+        MtaSts.MtaStsPolicy? sts = null;
+        if (options.MtaSts is { } source)
+        {
+            var lookup = await source.GetAsync(domain, cancellationToken).ConfigureAwait(false);
+            if (lookup.Policy is { Mode: not MtaSts.MtaStsMode.None } policy)
+            {
+                sts = policy;
+                domainResult = new Result(new ResultPolicy { Type = PolicyType.Sts, Domain = domain.Ascii, Strings = policy.Lines, MxHost = policy.MxPatterns });
+            }
+            if (lookup.Failure is { } failure)
+            {
+                domainResult.Add(0, 0, failure);
+            }
+        }
         var hostResults = new List<Result>();
         var attempts = new List<DeliveryAttempt>();
 
@@ -61,7 +75,7 @@ public sealed class Deliverer(DeliveryOptions options)
                 break;
             }
             var host = hostPref.Host.Domain;
-            var (plan, error) = await PlanAsync(hostPref.Host, destinations, request, cancellationToken).ConfigureAwait(false);
+            var (plan, error) = await PlanAsync(hostPref.Host, destinations, request, sts, cancellationToken).ConfigureAwait(false);
             if (plan is null)
             {
                 attempts.Add(new DeliveryAttempt(host, null, "none", null, error));
@@ -89,12 +103,21 @@ public sealed class Deliverer(DeliveryOptions options)
     }
 
     /// <summary>What the policies demand for one MX host.</summary>
-    private sealed record HostPlan(IReadOnlyList<IPAddress> Addresses, TlsMode TlsMode, IReadOnlyList<TlsaRecord>? DaneRecords, IReadOnlyList<Domain> Names, Result HostResult);
+    private sealed record HostPlan(IReadOnlyList<IPAddress> Addresses, TlsMode TlsMode, IReadOnlyList<TlsaRecord>? DaneRecords, IReadOnlyList<Domain> Names, Result HostResult)
+    {
+        /// <summary>MTA-STS enforce: the certificate must pass PKIX for the MX name.</summary>
+        public bool MtaStsEnforced { get; init; }
+    }
 
     // RFC 7672 2.2: DANE applies only when the MX and address lookups were authentic and TLSA records
     // exist; then STARTTLS is required and, with usable records, the certificate must match them.
-    private async Task<(HostPlan? Plan, string Error)> PlanAsync(IPDomain host, Destinations destinations, DeliveryRequest request, CancellationToken cancellationToken)
+    private async Task<(HostPlan? Plan, string Error)> PlanAsync(IPDomain host, Destinations destinations, DeliveryRequest request, MtaSts.MtaStsPolicy? sts, CancellationToken cancellationToken)
     {
+        // RFC 8461 4.1: with an enforced policy, only MX hosts the policy names are used.
+        if (sts is { Mode: MtaSts.MtaStsMode.Enforce } && !sts.Matches(host.Domain))
+        {
+            return (null, $"mx host {host} does not match the mta-sts policy");
+        }
         HostAddresses ips;
         try
         {
@@ -131,10 +154,11 @@ public sealed class Deliverer(DeliveryOptions options)
                 return (new HostPlan(ips.Addresses, TlsMode.RequiredStartTls, tlsa.Records, names, result), string.Empty);
             }
         }
-        var mode = request.RequireTls && options.RequireTlsPolicy is RequireTlsPolicy.Enforce or RequireTlsPolicy.OpportunisticStartTls
+        var enforced = sts is { Mode: MtaSts.MtaStsMode.Enforce };
+        var mode = enforced || (request.RequireTls && options.RequireTlsPolicy is RequireTlsPolicy.Enforce or RequireTlsPolicy.OpportunisticStartTls)
             ? TlsMode.RequiredStartTls
             : TlsMode.Opportunistic;
-        return (new HostPlan(ips.Addresses, mode, null, names, new Result(PolicyType.NoPolicyFound, host.Domain.Ascii)), string.Empty);
+        return (new HostPlan(ips.Addresses, mode, null, names, new Result(PolicyType.NoPolicyFound, host.Domain.Ascii)) { MtaStsEnforced = enforced }, string.Empty);
     }
 
     private async Task<(HostOutcome, string)> DeliverToAddressAsync(HostPlan plan, Domain host, IPAddress address, DeliveryRequest request, DeliveryState state, Result domainResult, List<DeliveryAttempt> attempts, CancellationToken cancellationToken)
@@ -166,7 +190,8 @@ public sealed class Deliverer(DeliveryOptions options)
             Client client;
             try
             {
-                client = await Client.NewAsync(connection.Socket, plan.TlsMode, verifyPkix: false, options.EhloHostname, plan.Names[0], clientOptions, cancellationToken).ConfigureAwait(false);
+                // RFC 8461 4.2: under an enforced MTA-STS policy the certificate must be PKIX-valid for the MX name.
+                client = await Client.NewAsync(connection.Socket, plan.TlsMode, verifyPkix: plan.MtaStsEnforced, options.EhloHostname, plan.Names[0], clientOptions, cancellationToken).ConfigureAwait(false);
             }
             catch (SmtpException e)
             {
@@ -181,7 +206,7 @@ public sealed class Deliverer(DeliveryOptions options)
             }
             await using (client.ConfigureAwait(false))
             {
-                var (requirements, tlsStatus, refusal) = CheckRequireTls(client, request);
+                var (requirements, tlsStatus, refusal) = CheckRequireTls(client, request, plan);
                 if (refusal is not null)
                 {
                     attempts.Add(new DeliveryAttempt(host, address, tlsStatus, client.VerifiedDaneRecord, refusal));
@@ -199,10 +224,11 @@ public sealed class Deliverer(DeliveryOptions options)
     }
 
     // RFC 8689 4.2.1 and Postfix's smtp_requiretls_policy levels.
-    private (DeliveryRequirements Requirements, string TlsStatus, string? Refusal) CheckRequireTls(Client client, DeliveryRequest request)
+    private (DeliveryRequirements Requirements, string TlsStatus, string? Refusal) CheckRequireTls(Client client, DeliveryRequest request, HostPlan plan)
     {
         var requirements = request.Requirements;
-        var verified = client.VerifiedDaneRecord is not null || client.Pkix?.Verified == true;
+        // RFC 8689 4.2.1: verified means DANE, or PKIX under an MTA-STS policy.
+        var verified = client.VerifiedDaneRecord is not null || (plan.MtaStsEnforced && client.Pkix?.Verified == true);
         if (!request.RequireTls || options.RequireTlsPolicy == RequireTlsPolicy.Disable)
         {
             var status = client.Tls is null ? "none" : client.VerifiedDaneRecord is not null ? "dane" : client.Pkix?.Verified == true ? "verified" : "untrusted";

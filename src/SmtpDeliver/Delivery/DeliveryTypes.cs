@@ -69,6 +69,9 @@ public sealed record DeliveryOptions
     /// <summary>How REQUIRETLS requests are honoured.</summary>
     public RequireTlsPolicy RequireTlsPolicy { get; init; } = RequireTlsPolicy.Enforce;
 
+    /// <summary>Where MTA-STS policies come from (RFC 8461); <c>null</c> to not use MTA-STS.</summary>
+    public MtaSts.MtaStsPolicySource? MtaSts { get; init; }
+
     /// <summary>Where sessions log.</summary>
     public ILogger? Logger { get; init; }
 }

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using SmtpDeliver.Dns;
+using SmtpDeliver.Tls;
+using SmtpDeliver.TlsRpt;
+
+namespace SmtpDeliver.Delivery.MtaSts;
+
+/// <summary>A cached policy and its id.</summary>
+/// <param name="Id">The id of the _mta-sts record the policy was fetched for.</param>
+/// <param name="Policy">The policy.</param>
+/// <param name="Expires">When max_age runs out.</param>
+public sealed record CachedMtaStsPolicy(string Id, MtaStsPolicy Policy, DateTimeOffset Expires);
+
+/// <summary>Where fetched policies are kept between deliveries (RFC 8461 5.1).</summary>
+public interface IMtaStsCache
+{
+    /// <summary>The cached policy of a domain, if any (expired or not).</summary>
+    bool TryGet(Domain domain, out CachedMtaStsPolicy policy);
+
+    /// <summary>Stores a domain's policy.</summary>
+    void Store(Domain domain, CachedMtaStsPolicy policy);
+}
+
+/// <summary>An in-memory <see cref="IMtaStsCache"/>; thread-safe.</summary>
+public sealed class InMemoryMtaStsCache : IMtaStsCache
+{
+    private readonly ConcurrentDictionary<string, CachedMtaStsPolicy> _policies = new(StringComparer.Ordinal);
+
+    /// <inheritdoc/>
+    public bool TryGet(Domain domain, out CachedMtaStsPolicy policy) => _policies.TryGetValue(domain.Ascii, out policy!);
+
+    /// <inheritdoc/>
+    public void Store(Domain domain, CachedMtaStsPolicy policy) => _policies[domain.Ascii] = policy;
+}
+
+/// <summary>The policy in effect for a domain, and a failure to report when getting it failed.</summary>
+/// <param name="Policy">The policy; <c>null</c> when none applies.</param>
+/// <param name="Id">The policy id.</param>
+/// <param name="Failure">A TLSRPT detail for a failed fetch or invalid policy.</param>
+public sealed record MtaStsLookup(MtaStsPolicy? Policy, string? Id, FailureDetails? Failure);
+
+/// <summary>
+/// Finds a domain's MTA-STS policy (RFC 8461): the _mta-sts TXT record, the cache, and an HTTPS fetch
+/// of https://mta-sts.&lt;domain&gt;/.well-known/mta-sts.txt with a PKIX-valid certificate, no redirects,
+/// a size and a time limit. Addresses of the policy host come from the same resolver.
+/// </summary>
+public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cache = null)
+{
+    private readonly IMtaStsCache _cache = cache ?? new InMemoryMtaStsCache();
+
+    /// <summary>The HTTPS port, 443 but for tests.</summary>
+    public int HttpsPort { get; init; } = 443;
+
+    /// <summary>Roots for the policy host's certificate instead of the system's.</summary>
+    public X509Certificate2Collection? RootCertificates { get; init; }
+
+    /// <summary>Time limit of the fetch.</summary>
+    public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest policy accepted (RFC 8461 3.3 suggests 64 KiB).</summary>
+    public int MaxPolicyBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Gets the policy for <paramref name="domain"/>.</summary>
+    public async Task<MtaStsLookup> GetAsync(Domain domain, CancellationToken cancellationToken = default)
+    {
+        var cached = _cache.TryGet(domain, out var c) && c.Expires > DateTimeOffset.UtcNow ? c : null;
+        var txt = await resolver.LookupTxtAsync($"_mta-sts.{domain.Ascii}.", cancellationToken).ConfigureAwait(false);
+        var records = txt.Records.Where(MtaStsRecord.IsMtaStsRecord).ToList();
+        MtaStsRecord record;
+        try
+        {
+            if (txt.Status != DnsStatus.Success || records.Count != 1)
+            {
+                // RFC 8461 5.1: without a (single) record, a cached policy still applies.
+                return new MtaStsLookup(cached?.Policy, cached?.Id, null);
+            }
+            record = MtaStsRecord.Parse(records[0]);
+        }
+        catch (MtaStsPolicyException)
+        {
+            return new MtaStsLookup(cached?.Policy, cached?.Id, null);
+        }
+        if (cached is not null && cached.Id == record.Id)
+        {
+            return new MtaStsLookup(cached.Policy, cached.Id, null);
+        }
+        var (text, failure) = await FetchAsync(domain, cancellationToken).ConfigureAwait(false);
+        if (text is null)
+        {
+            return new MtaStsLookup(cached?.Policy, cached?.Id, failure);
+        }
+        MtaStsPolicy policy;
+        try
+        {
+            policy = MtaStsPolicy.Parse(text);
+        }
+        catch (MtaStsPolicyException e)
+        {
+            return new MtaStsLookup(cached?.Policy, cached?.Id, FailureDetails.Of(ResultType.StsPolicyInvalid, e.Message));
+        }
+        _cache.Store(domain, new CachedMtaStsPolicy(record.Id, policy, DateTimeOffset.UtcNow + policy.MaxAge));
+        return new MtaStsLookup(policy, record.Id, null);
+    }
+
+    private async Task<(string? Text, FailureDetails? Failure)> FetchAsync(Domain domain, CancellationToken cancellationToken)
+    {
+        var host = "mta-sts." + domain.Ascii;
+        PkixVerification? pkix = null;
+        using var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            ConnectCallback = async (context, ct) =>
+            {
+                var ips = await resolver.LookupIPAsync(AddressFamilyFilter.Any, host + ".", ct).ConfigureAwait(false);
+                if (ips.Status != DnsStatus.Success)
+                {
+                    throw new HttpRequestException($"no address for {host}: {ips.Error}");
+                }
+                var socket = new Socket(ips.Records[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(new IPEndPoint(ips.Records[0], HttpsPort), ct).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                TargetHost = host,
+                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                {
+                    if (certificate is null)
+                    {
+                        return false;
+                    }
+                    var leaf = new X509Certificate2(certificate);
+                    var sent = new List<X509Certificate2> { leaf };
+                    sent.AddRange((chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>() ?? []).Select(x => new X509Certificate2(x)));
+                    pkix = PkixVerification.Verify(leaf, sent, host, RootCertificates);
+                    return pkix.Verified;
+                },
+            },
+        };
+        using var client = new HttpClient(handler) { Timeout = FetchTimeout, MaxResponseContentBufferSize = MaxPolicyBytes };
+        try
+        {
+            using var response = await client.GetAsync(new Uri($"https://{host}:{HttpsPort}/.well-known/mta-sts.txt"), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                // RFC 8461 3.3: redirects are not followed; only 200 counts.
+                return (null, FailureDetails.Of(ResultType.StsPolicyFetchError, $"http-status-{(int)response.StatusCode}"));
+            }
+            if (response.Content.Headers.ContentType?.MediaType != "text/plain")
+            {
+                return (null, FailureDetails.Of(ResultType.StsPolicyInvalid, "media-type-not-text-plain"));
+            }
+            if (response.Content.Headers.ContentLength > MaxPolicyBytes)
+            {
+                return (null, FailureDetails.Of(ResultType.StsPolicyFetchError, "policy-too-large"));
+            }
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            return (System.Text.Encoding.UTF8.GetString(bytes), null);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return pkix is { Verified: false }
+                ? (null, FailureDetails.Of(ResultType.StsWebPkiInvalid, pkix.ResultType))
+                : (null, FailureDetails.Of(ResultType.StsPolicyFetchError, e is TaskCanceledException ? "timeout" : "fetch-failed"));
+        }
+    }
+}
