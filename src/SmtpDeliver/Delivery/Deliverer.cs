@@ -40,9 +40,11 @@ public sealed class Deliverer(DeliveryOptions options)
         var state = new DeliveryState(request);
         var domainResult = new Result(PolicyType.NoPolicyFound, domain.Ascii);
         MtaSts.MtaStsPolicy? sts = null;
+        string? stsId = null;
         if (options.MtaSts is { } source)
         {
             var lookup = await source.GetAsync(domain, cancellationToken).ConfigureAwait(false);
+            stsId = lookup.Policy is null ? null : lookup.Id;
             if (lookup.Policy is { Mode: not MtaSts.MtaStsMode.None } policy)
             {
                 sts = policy;
@@ -99,7 +101,14 @@ public sealed class Deliverer(DeliveryOptions options)
             }
         }
         state.FailPending(RecipientStatus.Transient, null, lastError);
-        return new DeliveryOutcome(state.Outcomes(), attempts, domainResult, hostResults);
+        if (options.Logger is { } logger)
+        {
+            foreach (var a in attempts)
+            {
+                Diagnostics.Log.DeliveryAttempt(logger, a.Host.Ascii, a.Address?.ToString() ?? "-", a.TlsStatus, a.VerifiedDaneRecord?.ToString() ?? "-", stsId ?? "-", a.Error.Length > 0 ? a.Error : "-");
+            }
+        }
+        return new DeliveryOutcome(state.Outcomes(), attempts, domainResult, hostResults) { MtaStsPolicyId = stsId };
     }
 
     /// <summary>What the policies demand for one MX host.</summary>

@@ -96,6 +96,7 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
         Assert.Equal(("sts", "example.test"), (o.RecipientDomainResult.Policy.Type, o.RecipientDomainResult.Policy.Domain));
         Assert.Equal(["*.example.test"], o.RecipientDomainResult.Policy.MxHost);
         Assert.Equal(1, o.RecipientDomainResult.Summary.TotalSuccessfulSessionCount);
+        Assert.Equal("1", o.MtaStsPolicyId);
     }
 
     [Fact]

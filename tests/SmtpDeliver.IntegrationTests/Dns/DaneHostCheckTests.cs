@@ -55,3 +55,37 @@ public class DaneHostCheckTests
     public async Task No_tlsa_is_not_applicable() =>
         Assert.Equal(DaneHostOutcome.NotApplicable, (await CheckAsync("mxnotlsa.dnssec.test")).Outcome);
 }
+
+/// <summary>
+/// Delivery to a domain through the whole real stack: unbound validating the signed zone, MX fallback
+/// from a host nobody listens on to the Postfix host, DANE-EE verified against Postfix's certificate.
+/// </summary>
+public class RealStackDeliveryTests
+{
+    [Fact]
+    public async Task Mx_fallback_then_dane_verified_delivery_through_unbound_and_postfix()
+    {
+        var resolver = new ValidatingResolver(TimeSpan.FromSeconds(5), ValidatingResolver.ParseServer(IntegrationEnvironment.Get("dns", "RESOLVER")));
+        var deliverer = new Deliverer(new DeliveryOptions
+        {
+            Resolver = resolver,
+            EhloHostname = Domain.Parse("client.example.test"),
+            Port = IntegrationEnvironment.GetInt("postfix", "SMTP_PORT"),
+            Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(15)),
+        });
+        var message = System.Text.Encoding.ASCII.GetBytes("Subject: real stack\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n\r\nhello\r\n");
+        var o = await deliverer.DeliverAsync(new DeliveryRequest
+        {
+            MailFrom = "sender@client.example.test",
+            Recipients = ["user@delivery.dnssec.test"],
+            OpenMessage = () => new MemoryStream(message),
+            Size = message.Length,
+        });
+        Assert.Equal(RecipientStatus.Delivered, Assert.Single(o.Recipients).Status);
+        Assert.Equal(["down.dnssec.test", "smtp.dnssec.test"], o.Attempts.Select(a => a.Host.Ascii));
+        Assert.Equal("dane", o.Attempts[^1].TlsStatus);
+        Assert.NotNull(o.Attempts[^1].VerifiedDaneRecord);
+        Assert.Equal(["tlsa", "tlsa"], o.HostResults.Select(r => r.Policy.Type));
+        Assert.Equal(1, o.HostResults[^1].Summary.TotalSuccessfulSessionCount);
+    }
+}

@@ -59,6 +59,10 @@ smtpta A 127.0.0.1
 _25._tcp.smtpta TLSA 2 0 1 $ta
 smtpbad A 127.0.0.1
 _25._tcp.smtpbad TLSA $mismatch
+delivery MX 5 down.dnssec.test.
+delivery MX 10 smtp.dnssec.test.
+down A 127.0.0.9
+_25._tcp.down TLSA $usable
 ZONE
 fi
 if [ -n "${SMTPDELIVER_DNS_EXTRA:-}" ] && [ -f "$SMTPDELIVER_DNS_EXTRA" ]; then

@@ -76,6 +76,7 @@ user@example.test user@example.test/
 rcpt1@example.test rcpt1@example.test/
 rcpt2@example.test rcpt2@example.test/
 rcpt3@example.test rcpt3@example.test/
+user@delivery.dnssec.test user@delivery.dnssec.test/
 MAP
 cat > "$etc/rcpt_access" <<MAP
 reject@example.test 550 5.1.1 rejected for tests
@@ -102,7 +103,7 @@ alias_database =
 append_dot_mydomain = no
 smtputf8_enable = yes
 message_size_limit = 1048576
-virtual_mailbox_domains = example.test
+virtual_mailbox_domains = example.test, delivery.dnssec.test
 virtual_mailbox_base = $dir/mail
 virtual_mailbox_maps = texthash:$etc/vmailbox
 virtual_minimum_uid = 1
