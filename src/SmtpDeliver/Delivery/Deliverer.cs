@@ -101,7 +101,7 @@ public sealed class Deliverer(DeliveryOptions options)
             }
         }
         state.FailPending(RecipientStatus.Transient, null, lastError);
-        if (options.Logger is { } logger)
+        if (options.Logger is { } logger && logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information))
         {
             foreach (var a in attempts)
             {
