@@ -101,11 +101,11 @@ public sealed class Deliverer(DeliveryOptions options)
             }
         }
         state.FailPending(RecipientStatus.Transient, null, lastError);
-        if (options.Logger is { } logger && logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information))
+        if (options.Logger is { } logger)
         {
             foreach (var a in attempts)
             {
-                Diagnostics.Log.DeliveryAttempt(logger, a.Host.Ascii, a.Address?.ToString() ?? "-", a.TlsStatus, a.VerifiedDaneRecord?.ToString() ?? "-", stsId ?? "-", a.Error.Length > 0 ? a.Error : "-");
+                Diagnostics.Log.DeliveryAttempt(logger, a.Host, a.Address, a.TlsStatus, a.VerifiedDaneRecord, stsId, a.Error);
             }
         }
         return new DeliveryOutcome(state.Outcomes(), attempts, domainResult, hostResults) { MtaStsPolicyId = stsId };
