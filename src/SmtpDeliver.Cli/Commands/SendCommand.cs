@@ -51,14 +51,8 @@ internal static class SendCommand
                 Console.Error.WriteLine("smtpdeliver send: --tls must be opportunistic, required, immediate or skip");
                 return ExitCodes.Usage;
             }
-            byte[] message;
-            try
+            if (await TryReadMessageAsync(result, from, to, data, subject, body, ct).ConfigureAwait(false) is not { } message)
             {
-                message = await ReadMessageAsync(result.GetValue(data), result.GetValue(from)!, result.GetValue(to)!, result.GetValue(subject)!, result.GetValue(body)!, ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ParseException)
-            {
-                Console.Error.WriteLine($"smtpdeliver send: cannot read message: {e.Message}");
                 return ExitCodes.DataError;
             }
             var requirements = Requirements(message, result.GetValue(from)!, result.GetValue(to)!) | (result.GetValue(requireTls) ? DeliveryRequirements.RequireTls : DeliveryRequirements.None);
@@ -120,14 +114,8 @@ internal static class SendCommand
     // Without --server: the recipients' domain, with the full policy (MX, DANE, REQUIRETLS).
     private static async Task<int> DeliverToDomainAsync(ParseResult result, CommonOptions common, Option<string> from, Option<string[]> to, Option<string?> data, Option<string> subject, Option<string> body, Option<bool> requireTls, Option<bool> tlsRequiredNo, CancellationToken ct)
     {
-        byte[] message;
-        try
+        if (await TryReadMessageAsync(result, from, to, data, subject, body, ct).ConfigureAwait(false) is not { } message)
         {
-            message = await ReadMessageAsync(result.GetValue(data), result.GetValue(from)!, result.GetValue(to)!, result.GetValue(subject)!, result.GetValue(body)!, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ParseException)
-        {
-            Console.Error.WriteLine($"smtpdeliver send: cannot read message: {e.Message}");
             return ExitCodes.DataError;
         }
         var recipients = result.GetValue(to)!;
@@ -164,6 +152,20 @@ internal static class SendCommand
 
     private static string TlsStatus(Client client, ClientOptions options) =>
         client.Tls is null ? "none" : client.Pkix?.Verified == true ? "verified" : options.IgnoreTlsVerifyErrors ? "unverified:ignored" : "unverified";
+
+    /// <summary>The message to send, or <c>null</c> (reported on stderr) when it cannot be read.</summary>
+    private static async Task<byte[]?> TryReadMessageAsync(ParseResult result, Option<string> from, Option<string[]> to, Option<string?> data, Option<string> subject, Option<string> body, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadMessageAsync(result.GetValue(data), result.GetValue(from)!, result.GetValue(to)!, result.GetValue(subject)!, result.GetValue(body)!, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ParseException)
+        {
+            Console.Error.WriteLine($"smtpdeliver send: cannot read message: {e.Message}");
+            return null;
+        }
+    }
 
     private static async Task<byte[]> ReadMessageAsync(string? path, string from, string[] to, string subject, string body, CancellationToken ct)
     {
