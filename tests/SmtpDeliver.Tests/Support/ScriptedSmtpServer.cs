@@ -18,21 +18,27 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly Task _run;
 
-    private ScriptedSmtpServer(Func<ServerSession, Task> script)
+    private ScriptedSmtpServer(params Func<ServerSession, Task>[] scripts)
     {
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         _run = Task.Run(async () =>
         {
-            using var client = await _listener.AcceptTcpClientAsync().ConfigureAwait(false);
-            client.NoDelay = true;
-            await using var session = new ServerSession(client.GetStream(), Transcript);
-            await script(session).ConfigureAwait(false);
+            foreach (var script in scripts)
+            {
+                using var client = await _listener.AcceptTcpClientAsync().ConfigureAwait(false);
+                client.NoDelay = true;
+                await using var session = new ServerSession(client.GetStream(), Transcript);
+                await script(session).ConfigureAwait(false);
+            }
         });
     }
 
     /// <summary>Starts a server that runs <paramref name="script"/> for the first connection.</summary>
     public static ScriptedSmtpServer Start(Func<ServerSession, Task> script) => new(script);
+
+    /// <summary>Starts a server that runs one script per connection, connections one after the other.</summary>
+    public static ScriptedSmtpServer StartSequence(params Func<ServerSession, Task>[] scripts) => new(scripts);
 
     /// <summary>Starts a server that plays a fixed transcript: "S: line" is sent, "C: line" must be read exactly; "C: *" reads any line.</summary>
     public static ScriptedSmtpServer Play(params string[] transcript) => new(async s =>
