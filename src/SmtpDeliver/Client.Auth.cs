@@ -61,7 +61,7 @@ public sealed partial class Client
             {
                 throw AuthError(reply, reply.Class == 5, $"unexpected reply to authentication: got {reply.Code}, expected 334 or 235");
             }
-            if (step.Last)
+            if (step.Last && !sasl.AnswersErrorChallenge)
             {
                 throw AuthError(reply, false, "server asked for another authentication step after the mechanism's last");
             }

@@ -27,6 +27,13 @@ public interface ISaslClient
     /// </returns>
     /// <exception cref="SaslException">The challenge is invalid or the server failed to prove itself.</exception>
     SaslStep NextStep(byte[]? fromServer);
+
+    /// <summary>
+    /// True for mechanisms whose server may send a challenge after the client's last message to report an
+    /// error (XOAUTH2, OAUTHBEARER RFC 7628 3.2.3): the client then answers it with <see cref="NextStep"/>
+    /// and reads the final verdict. For other mechanisms such a challenge fails the exchange.
+    /// </summary>
+    bool AnswersErrorChallenge => false;
 }
 
 /// <summary>One client message of a SASL exchange.</summary>

@@ -17,6 +17,9 @@ public sealed class SaslXOAuth2(string username, string accessToken) : ISaslClie
     /// <inheritdoc/>
     public bool SendsCleartextCredentials => true;
 
+    /// <inheritdoc/>
+    public bool AnswersErrorChallenge => true;
+
     /// <summary>The error JSON the server sent, if any.</summary>
     public string? ServerError { get; private set; }
 
@@ -28,8 +31,7 @@ public sealed class SaslXOAuth2(string username, string accessToken) : ISaslClie
             case 0:
                 return new SaslStep(Encoding.UTF8.GetBytes($"user={username}\u0001auth=Bearer {accessToken}\u0001\u0001"), true);
             case 1:
-                // Not reached through the SMTP client, which refuses a challenge after the last step; kept
-                // for callers driving the mechanism themselves.
+                // The server reports a failure as a JSON challenge and wants an empty answer before its 535.
                 ServerError = Encoding.UTF8.GetString(fromServer ?? []);
                 return new SaslStep([], true);
             default:

@@ -175,3 +175,20 @@ public class ClientAuthExchangeTests
         Assert.DoesNotContain(logger.Lines, l => l.Contains("c2VjcmV0", StringComparison.Ordinal) || l.Contains("secret", StringComparison.Ordinal));
     }
 }
+
+/// <summary>XOAUTH2's error challenge (Google): the client answers it with an empty line and gets the 535.</summary>
+public class ClientXOAuth2Tests
+{
+    [Fact]
+    public async Task Error_challenge_after_the_token_is_answered_and_the_final_refusal_reported()
+    {
+        var json = Convert.ToBase64String("{\"status\":\"401\",\"schemes\":\"bearer\"}"u8.ToArray());
+        var initial = Convert.ToBase64String("user=u@example.org\u0001auth=Bearer tok\u0001\u0001"u8.ToArray());
+        await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250-mx.example", "S: 250 AUTH XOAUTH2",
+            $"C: AUTH XOAUTH2 {initial}", $"S: 334 {json}", "C: ", "S: 535 5.7.8 Username and Password not accepted");
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, SmtpDeliver.Dns.Domain.Parse("localhost"), default,
+            new ClientOptions { Auth = (_, _) => new SmtpDeliver.Sasl.SaslXOAuth2("u@example.org", "tok"), AllowCleartextAuthWithoutTls = true, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) }));
+        await s.CompletionAsync();
+        Assert.Equal((535, "7.8", true), (e.Code, e.Secode, e.Permanent));
+    }
+}
