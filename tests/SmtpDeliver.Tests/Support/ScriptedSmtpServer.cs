@@ -188,6 +188,24 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
         await ExpectAsync("STARTTLS");
     }
 
+    /// <summary>
+    /// Answers STARTTLS with 220 and offers a TLS handshake with <paramref name="certificate"/> that the
+    /// client is expected to reject; returns when the client has gone.
+    /// </summary>
+    public async Task OfferRejectedTlsAsync(X509Certificate2 certificate)
+    {
+        await WriteLineAsync("220 go");
+        try
+        {
+            await StartTlsAsync(certificate);
+            await DrainAsync();
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException)
+        {
+            // The client refused the certificate during or right after the handshake.
+        }
+    }
+
     /// <summary>Reads message data up to the "." line and returns it unstuffed, with CRLF line ends.</summary>
     public async Task<string> ReadDataAsync()
     {
