@@ -302,3 +302,22 @@ public class ClientErrorTests
         await s.CompletionAsync();
     }
 }
+
+/// <summary>Handing the connection to the caller (mox's Conn()).</summary>
+public class ClientDetachTests
+{
+    [Fact]
+    public async Task Detached_connection_belongs_to_the_caller_and_the_client_is_closed()
+    {
+        await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250 mx.example", "C: NOOP", "S: 250 2.0.0 ok");
+        var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) });
+        await using var stream = c.Detach();
+        await stream.WriteAsync("NOOP\r\n"u8.ToArray());
+        var buffer = new byte[64];
+        var n = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.StartsWith("250 2.0.0 ok", Encoding.ASCII.GetString(buffer, 0, n), StringComparison.Ordinal);
+        Assert.True(c.IsBotched);
+        Assert.Equal(SmtpErrorReason.Closed, (await Assert.ThrowsAsync<SmtpException>(() => c.ResetAsync())).Reason);
+        await s.CompletionAsync();
+    }
+}
