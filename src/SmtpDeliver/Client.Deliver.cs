@@ -221,37 +221,46 @@ public sealed partial class Client
         var responses = new SmtpResponse[rcptTo.Count];
         SmtpException? readError = null;
         var accepted = 0;
-        for (var i = 0; i < rcptTo.Count; i++)
+        Reply? data = null;
+        try
         {
+            for (var i = 0; i < rcptTo.Count; i++)
+            {
+                if (readError is null)
+                {
+                    try
+                    {
+                        responses[i] = RcptResponse(await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false));
+                        if (responses[i].IsSuccess)
+                        {
+                            accepted++;
+                        }
+                        continue;
+                    }
+                    catch (SmtpException e)
+                    {
+                        readError = e;
+                    }
+                }
+                responses[i] = readError.ToResponse();
+            }
             if (readError is null)
             {
                 try
                 {
-                    responses[i] = RcptResponse(await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false));
-                    if (responses[i].IsSuccess)
-                    {
-                        accepted++;
-                    }
-                    continue;
+                    data = await ReadAsync(SmtpCommand.Data, _timeouts.DataInitiation, cancellationToken).ConfigureAwait(false);
                 }
                 catch (SmtpException e)
                 {
                     readError = e;
                 }
             }
-            responses[i] = readError.ToResponse();
         }
-        Reply? data = null;
-        if (readError is null)
+        catch (OperationCanceledException)
         {
-            try
-            {
-                data = await ReadAsync(SmtpCommand.Data, _timeouts.DataInitiation, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SmtpException e)
-            {
-                readError = e;
-            }
+            // Never leave the concurrent write unobserved.
+            await ObserveAsync(write).ConfigureAwait(false);
+            throw;
         }
         var writeError = await ObserveAsync(write).ConfigureAwait(false);
 
