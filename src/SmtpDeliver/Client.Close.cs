@@ -34,20 +34,34 @@ public sealed partial class Client
 
     /// <summary>
     /// Ends the session: sends QUIT (RFC 5321 4.1.1.10) unless the connection is botched, waits briefly
-    /// for any reply, and closes the connection, always. A second close fails with
-    /// <see cref="SmtpErrorReason.Closed"/>.
+    /// for any reply, and closes the connection, always, also when <paramref name="cancellationToken"/>
+    /// is cancelled. A second close fails with <see cref="SmtpErrorReason.Closed"/>.
     /// </summary>
     /// <exception cref="SmtpException">QUIT could not be written, or the client was closed already. The connection is closed regardless.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while sending QUIT; the connection is closed regardless.</exception>
+    /// <exception cref="InvalidOperationException">Another operation is in progress.</exception>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
-        if (_closed)
+        EnterOperation();
+        try
         {
-            throw new SmtpException(SmtpErrorReason.Closed, false, SmtpCommand.Quit, "smtp client is closed");
+            if (_closed)
+            {
+                throw new SmtpException(SmtpErrorReason.Closed, false, SmtpCommand.Quit, "smtp client is closed");
+            }
+            await QuitCoreAsync(cancellationToken).ConfigureAwait(false);
         }
-        SmtpException? error = null;
-        if (!_transport.Broken)
+        finally
         {
-            try
+            ExitOperation();
+        }
+    }
+
+    private async Task QuitCoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!_transport.Broken)
             {
                 _transport.WriteLine("QUIT");
                 await _transport.FlushAsync(SmtpCommand.Quit, _timeouts.Quit, cancellationToken).ConfigureAwait(false);
@@ -61,15 +75,32 @@ public sealed partial class Client
                     Log.CloseProblem(_logger, e.Message);
                 }
             }
-            catch (SmtpException e)
-            {
-                error = e;
-            }
         }
-        await AbortAsync().ConfigureAwait(false);
-        if (error is not null)
+        finally
         {
-            throw error;
+            await AbortAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// After a failed setup: QUIT when the session is still in step (RFC 5321 4.1.1.10 SHOULD, e.g. after
+    /// a refused EHLO, STARTTLS or AUTH), else just close: after a 421 (the server is closing, RFC 5321
+    /// 3.8) or a positive reply where a refusal or 220 was due (out of step). Never throws.
+    /// </summary>
+    private async ValueTask QuitAfterFailedSetupAsync(Exception failure)
+    {
+        if (failure is SmtpException { Code: 421 or (> 0 and < 400) })
+        {
+            await AbortAsync().ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await QuitCoreAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SmtpException or OperationCanceledException or IOException)
+        {
+            Log.CloseProblem(_logger, e.Message);
         }
     }
 
@@ -78,34 +109,60 @@ public sealed partial class Client
     /// is closed without QUIT. Bytes already received but not yet read are lost, so detach only between
     /// commands.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Another operation is in progress.</exception>
+    /// <exception cref="SmtpException">The client is closed or botched.</exception>
     public Stream Detach()
     {
-        ThrowIfUnusable();
-        _closed = true;
-        return _transport.Current;
+        EnterOperation();
+        try
+        {
+            ThrowIfUnusable();
+            _closed = true;
+            return _transport.Current;
+        }
+        finally
+        {
+            ExitOperation();
+        }
     }
 
-    /// <summary>Closes the session as <see cref="CloseAsync"/> does, without reporting errors; safe to call more than once.</summary>
+    /// <summary>
+    /// Closes the session as <see cref="CloseAsync"/> does, without reporting errors; safe to call more than
+    /// once. While another operation is in progress, the connection is closed at once without QUIT, which
+    /// makes that operation fail.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_closed)
         {
             return;
         }
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            await AbortAsync().ConfigureAwait(false);
+            return;
+        }
         try
         {
-            await CloseAsync().ConfigureAwait(false);
+            await QuitCoreAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (SmtpException e)
+        catch (Exception e) when (e is SmtpException or OperationCanceledException or IOException)
         {
             Log.CloseProblem(_logger, e.Message);
         }
+        finally
+        {
+            ExitOperation();
+        }
     }
 
-    /// <summary>Closes the connection without QUIT: the raw connection first, so closing TLS cannot block on it.</summary>
+    /// <summary>
+    /// Closes the connection without QUIT: the raw connection first, so closing TLS cannot block on it,
+    /// then the TLS stream, whose native state would otherwise wait for the finalizer.
+    /// </summary>
     private async ValueTask AbortAsync()
     {
-        if (_closed)
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
         {
             return;
         }
@@ -113,11 +170,22 @@ public sealed partial class Client
         try
         {
             await _transport.Raw.DisposeAsync().ConfigureAwait(false);
-            await _transport.DisposeAsync().ConfigureAwait(false);
         }
         catch (IOException e)
         {
             Log.CloseProblem(_logger, e.Message);
         }
+        try
+        {
+            if (!ReferenceEquals(_transport.Current, _transport.Raw))
+            {
+                await _transport.Current.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+            Log.CloseProblem(_logger, e.Message);
+        }
+        await _transport.DisposeAsync().ConfigureAwait(false);
     }
 }

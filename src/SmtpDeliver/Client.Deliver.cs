@@ -10,10 +10,37 @@ public sealed partial class Client
     /// reply to the end of data.
     /// </summary>
     /// <exception cref="SmtpException">The server or the connection refused or failed; see <see cref="SmtpException.Permanent"/>.</exception>
-    public async Task DeliverAsync(string mailFrom, string rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default)
+    public async Task DeliverAsync(EnvelopeAddress mailFrom, EnvelopeAddress rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rcptTo);
         await DeliverMultipleAsync(mailFrom, [rcptTo], messageSize, message, requirements, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// As <see cref="DeliverAsync(EnvelopeAddress, EnvelopeAddress, long, Stream, DeliveryRequirements, CancellationToken)"/>,
+    /// parsing the addresses first (the empty sender is the null reverse-path).
+    /// </summary>
+    /// <exception cref="FormatException">An address is not a valid RFC 5321/6531 mailbox; nothing was sent.</exception>
+    /// <exception cref="SmtpException">The server or the connection refused or failed.</exception>
+    public Task DeliverAsync(string mailFrom, string rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default) =>
+        DeliverAsync(EnvelopeAddress.ParseReversePath(mailFrom), EnvelopeAddress.Parse(rcptTo), messageSize, message, requirements, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="DeliverMultipleAsync(EnvelopeAddress, IReadOnlyList{EnvelopeAddress}, long, Stream, DeliveryRequirements, CancellationToken)"/>,
+    /// parsing the addresses first (the empty sender is the null reverse-path).
+    /// </summary>
+    /// <exception cref="FormatException">An address is not a valid RFC 5321/6531 mailbox; nothing was sent.</exception>
+    /// <exception cref="SmtpException">The transaction failed as a whole.</exception>
+    public Task<IReadOnlyList<SmtpResponse>> DeliverMultipleAsync(string mailFrom, IReadOnlyList<string> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mailFrom);
+        ArgumentNullException.ThrowIfNull(rcptTo);
+        var recipients = new EnvelopeAddress[rcptTo.Count];
+        for (var i = 0; i < recipients.Length; i++)
+        {
+            recipients[i] = EnvelopeAddress.Parse(rcptTo[i] ?? throw new ArgumentException("a recipient is null", nameof(rcptTo)));
+        }
+        return DeliverMultipleAsync(EnvelopeAddress.ParseReversePath(mailFrom), recipients, messageSize, message, requirements, cancellationToken);
     }
 
     /// <summary>
@@ -24,19 +51,24 @@ public sealed partial class Client
     /// </summary>
     /// <remarks>
     /// Before anything is sent, the requirements are checked against the server's extensions and the size
-    /// against its SIZE. A transaction that failed midway is reset with RSET at the start of the next one.
+    /// against its SIZE. An address whose local part is not ASCII adds the SMTPUTF8 requirement (RFC 6531).
+    /// A transaction that failed midway is reset with RSET at the start of the next one.
     /// With several recipients, a 452 (or 552) on a later RCPT means "no more recipients in this
     /// transaction": that and the remaining recipients get a transient response; deliver them again in
     /// another transaction. Honour <see cref="EhloExtensions.Limits"/> (RCPTMAX) when splitting.
     /// </remarks>
-    /// <param name="mailFrom">The envelope sender; empty for the null reverse-path "&lt;&gt;".</param>
+    /// <param name="mailFrom">The envelope sender; <see cref="EnvelopeAddress.NullReversePath"/> for "&lt;&gt;".</param>
     /// <param name="rcptTo">The envelope recipients, at least one.</param>
     /// <param name="messageSize">The message size in bytes, for SIZE (RFC 1870).</param>
     /// <param name="message">The message with CRLF line endings; read once from its current position, not loaded into memory.</param>
     /// <param name="requirements">What the message needs from the server.</param>
     /// <param name="cancellationToken">Cancels the transaction; the connection is botched afterwards.</param>
-    /// <exception cref="SmtpException">The transaction failed as a whole.</exception>
-    public async Task<IReadOnlyList<SmtpResponse>> DeliverMultipleAsync(string mailFrom, IReadOnlyList<string> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException">No recipients, or the null reverse-path as a recipient.</exception>
+    /// <exception cref="SmtpException">
+    /// The transaction failed as a whole. After the message data was sent, <see cref="SmtpException.DeliveryUncertain"/>
+    /// says whether the server's verdict is unknown (no reply) or definite (the reply's code says it).
+    /// </exception>
+    public async Task<IReadOnlyList<SmtpResponse>> DeliverMultipleAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mailFrom);
         ArgumentNullException.ThrowIfNull(rcptTo);
@@ -44,6 +76,22 @@ public sealed partial class Client
         if (rcptTo.Count == 0)
         {
             throw new ArgumentException("need at least one recipient", nameof(rcptTo));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(messageSize);
+        foreach (var r in rcptTo)
+        {
+            if (r is null || r.IsNullReversePath)
+            {
+                throw new ArgumentException("a recipient is null or the null reverse-path", nameof(rcptTo));
+            }
+            if (r.RequiresSmtpUtf8)
+            {
+                requirements |= DeliveryRequirements.SmtpUtf8;
+            }
+        }
+        if (mailFrom.RequiresSmtpUtf8)
+        {
+            requirements |= DeliveryRequirements.SmtpUtf8;
         }
         EnterOperation();
         try
@@ -58,7 +106,7 @@ public sealed partial class Client
             var responses = Extensions.Pipelining
                 ? await SendEnvelopePipelinedAsync(mailFrom, rcptTo, messageSize, requirements, cancellationToken).ConfigureAwait(false)
                 : await SendEnvelopeAsync(mailFrom, rcptTo, messageSize, requirements, cancellationToken).ConfigureAwait(false);
-            await SendDataAsync(message, responses, cancellationToken).ConfigureAwait(false);
+            await SendDataAsync(message, messageSize, responses, cancellationToken).ConfigureAwait(false);
             _needRset = false;
             return responses;
         }
@@ -91,11 +139,11 @@ public sealed partial class Client
         }
     }
 
-    private void AppendMailFrom(string mailFrom, long messageSize, DeliveryRequirements requirements)
+    private void AppendMailFrom(EnvelopeAddress mailFrom, long messageSize, DeliveryRequirements requirements)
     {
         _transport.BeginLine();
         _transport.Append("MAIL FROM:<");
-        _transport.AppendUtf8(mailFrom);
+        _transport.AppendUtf8(mailFrom.ToWireForm((requirements & DeliveryRequirements.SmtpUtf8) != 0));
         _transport.Append(">");
         if (Extensions.Size)
         {
@@ -118,11 +166,11 @@ public sealed partial class Client
         _transport.EndLine();
     }
 
-    private void AppendRcptTo(string rcptTo)
+    private void AppendRcptTo(EnvelopeAddress rcptTo, bool smtpUtf8)
     {
         _transport.BeginLine();
         _transport.Append("RCPT TO:<");
-        _transport.AppendUtf8(rcptTo);
+        _transport.AppendUtf8(rcptTo.ToWireForm(smtpUtf8));
         _transport.Append(">");
         _transport.EndLine();
     }
@@ -145,7 +193,7 @@ public sealed partial class Client
     }
 
     // RFC 5321 3.3, without pipelining: one command, one reply.
-    private async Task<SmtpResponse[]> SendEnvelopeAsync(string mailFrom, IReadOnlyList<string> rcptTo, long messageSize, DeliveryRequirements requirements, CancellationToken cancellationToken)
+    private async Task<SmtpResponse[]> SendEnvelopeAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, CancellationToken cancellationToken)
     {
         AppendMailFrom(mailFrom, messageSize, requirements);
         await FlushAsync(SmtpCommand.MailFrom, cancellationToken).ConfigureAwait(false);
@@ -159,7 +207,7 @@ public sealed partial class Client
         var accepted = 0;
         for (var i = 0; i < rcptTo.Count; i++)
         {
-            AppendRcptTo(rcptTo[i]);
+            AppendRcptTo(rcptTo[i], (requirements & DeliveryRequirements.SmtpUtf8) != 0);
             await FlushAsync(SmtpCommand.RcptTo, cancellationToken).ConfigureAwait(false);
             var reply = await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false);
             if (i > 0 && reply.Code is 452 or 552)
@@ -195,12 +243,12 @@ public sealed partial class Client
 
     // RFC 2920 3.1: MAIL, RCPTs and DATA in one write; replies read while the write may still be going
     // on, so a server that answers before reading everything cannot deadlock us.
-    private async Task<SmtpResponse[]> SendEnvelopePipelinedAsync(string mailFrom, IReadOnlyList<string> rcptTo, long messageSize, DeliveryRequirements requirements, CancellationToken cancellationToken)
+    private async Task<SmtpResponse[]> SendEnvelopePipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, CancellationToken cancellationToken)
     {
         AppendMailFrom(mailFrom, messageSize, requirements);
         foreach (var rcpt in rcptTo)
         {
-            AppendRcptTo(rcpt);
+            AppendRcptTo(rcpt, (requirements & DeliveryRequirements.SmtpUtf8) != 0);
         }
         _transport.WriteLine("DATA");
         var write = FlushAsync(SmtpCommand.MailFrom, cancellationToken).AsTask();
@@ -324,10 +372,11 @@ public sealed partial class Client
     }
 
     // RFC 5321 4.1.1.4: the message, dot-stuffed, then the end of data and the final reply.
-    private async Task SendDataAsync(Stream message, SmtpResponse[] responses, CancellationToken cancellationToken)
+    private async Task SendDataAsync(Stream message, long messageSize, SmtpResponse[] responses, CancellationToken cancellationToken)
     {
         long bytes;
-        _transport.SetWriteTimeout(_timeouts.DataBlock);
+        // One deadline for the whole DATA phase, derived from the size, and one per block written.
+        _transport.StartDataDeadline(_timeouts.DataPhase(messageSize), _timeouts.DataBlock);
         try
         {
             bytes = await DataWriter.WriteAsync(message, _transport.Stream, cancellationToken).ConfigureAwait(false);
@@ -354,15 +403,19 @@ public sealed partial class Client
         }
         catch (SmtpException e)
         {
-            // The message may have been accepted: the queue must weigh a retry against a duplicate.
-            throw e.WithMessageDataSent();
+            // Sent, but no verdict: the server may have accepted the message. The queue must weigh a
+            // retry against a duplicate (RFC 1047); it is never "delivered" and never a definite refusal.
+            throw e.AfterMessageData(uncertain: true, responses);
         }
         if (!final.IsPositiveCompletion)
         {
-            throw new SmtpException(SmtpErrorReason.Status, final.Class == 5, SmtpCommand.Data,
-                $"message refused after data: got {final.Code}, expected 2xx", final.ToResponse(SmtpCommand.Data, final.Class == 5, SmtpErrorReason.Status))
+            // A definite verdict on the message: 5xx permanent, 4xx transient.
+            var permanent = final.Class == 5;
+            throw new SmtpException(SmtpErrorReason.Status, permanent, SmtpCommand.Data,
+                $"message refused after data: got {final.Code}, expected 2xx", final.ToResponse(SmtpCommand.Data, permanent, SmtpErrorReason.Status))
             {
                 MessageDataSent = true,
+                RecipientResponses = responses,
             };
         }
         var accepted = 0;

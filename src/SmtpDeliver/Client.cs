@@ -31,6 +31,7 @@ public sealed partial class Client : IAsyncDisposable
     private bool _needRset;
     private bool _firstReadAfterHandshake;
     private int _busy;
+    private int _aborted;
 
     private Client(Stream stream, bool verifyPkix, Domain remoteHostname, ClientOptions options, IPEndPoint? local, IPEndPoint? remote)
     {
@@ -44,6 +45,7 @@ public sealed partial class Client : IAsyncDisposable
         _recipientDomainResult = options.RecipientDomainResult ?? new Result(PolicyType.NoPolicyFound, remoteHostname.Ascii);
         _hostResult = options.HostResult ?? new Result(PolicyType.NoPolicyFound, remoteHostname.Ascii);
         _transport = new SmtpTransport(stream, options.Limits, _logger, options.TraceSensitive);
+        _transport.SetSessionDeadline(options.SessionTimeout);
     }
 
     // A dual-mode socket reports IPv4 peers as ::ffff:a.b.c.d; TLSRPT wants the IPv4 form.
@@ -91,6 +93,11 @@ public sealed partial class Client : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         options ??= ClientOptions.Default;
+        if (ehloHostname.IsEmpty)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new ArgumentException("an ehlo host name is needed", nameof(ehloHostname));
+        }
         var client = new Client(stream, verifyPkix, remoteHostname, options, options.LocalEndPoint, options.RemoteEndPoint);
         try
         {
@@ -105,9 +112,9 @@ public sealed partial class Client : IAsyncDisposable
             }
             return client;
         }
-        catch
+        catch (Exception e)
         {
-            await client.AbortAsync().ConfigureAwait(false);
+            await client.QuitAfterFailedSetupAsync(e).ConfigureAwait(false);
             throw;
         }
     }

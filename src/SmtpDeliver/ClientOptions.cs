@@ -29,6 +29,9 @@ public sealed record ClientOptions
     /// </summary>
     public bool AllowCleartextAuthWithoutTls { get; init; }
 
+    /// <summary>What the connection must offer before AUTH (placeholder until the SASL change lands).</summary>
+    public AuthSecurity AuthSecurity { get; init; }
+
     /// <summary>Roots for PKIX verification instead of the system's trust store.</summary>
     public X509Certificate2Collection? RootCertificates { get; init; }
 
@@ -78,6 +81,12 @@ public sealed record ClientOptions
 
     /// <summary>Timeouts for each step.</summary>
     public SmtpTimeouts Timeouts { get; init; } = SmtpTimeouts.Default;
+
+    /// <summary>
+    /// A bound on the whole session, from the greeting to the last reply: no read, write or handshake
+    /// goes past it, whatever the per-step <see cref="Timeouts"/> allow. <c>null</c> (the default) for none.
+    /// </summary>
+    public TimeSpan? SessionTimeout { get; init; }
 
     /// <summary>Caps on reply sizes.</summary>
     public ReplyLimits Limits { get; init; } = ReplyLimits.Default;

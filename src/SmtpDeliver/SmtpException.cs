@@ -65,14 +65,29 @@ public sealed class SmtpException : Exception
     public bool MessageDataSent { get; init; }
 
     /// <summary>
+    /// True when the whole message had been sent but no reply to the end of data came (the connection
+    /// failed or timed out): the server may or may not have accepted it, so neither "delivered" nor a
+    /// definite refusal can be reported. The queue decides between a later retry, which risks a duplicate,
+    /// and giving up (RFC 1047). False for every definite answer: after a 4xx or 5xx to the end of data,
+    /// <see cref="MessageDataSent"/> is true and this is false, and the reply code is the verdict.
+    /// </summary>
+    public bool DeliveryUncertain { get; init; }
+
+    /// <summary>
     /// For <see cref="SmtpErrorReason.NoRecipients"/>: the reply to each recipient, in order, so that each
-    /// can be judged on its own (some may be permanent, others temporary).
+    /// can be judged on its own (some may be permanent, others temporary). For failures after the message
+    /// data (<see cref="MessageDataSent"/>): the replies to the RCPT commands of the transaction, in order.
     /// </summary>
     public IReadOnlyList<SmtpResponse> RecipientResponses { get; init; } = [];
 
-    /// <summary>A copy with <see cref="MessageDataSent"/> set.</summary>
-    internal SmtpException WithMessageDataSent() =>
-        new(Reason, Permanent, Command, base.Message, ToResponse(), InnerException) { MessageDataSent = true, RecipientResponses = RecipientResponses };
+    /// <summary>A copy for a failure after the whole message was sent: <see cref="MessageDataSent"/> set, with the RCPT replies.</summary>
+    internal SmtpException AfterMessageData(bool uncertain, IReadOnlyList<SmtpResponse> recipientResponses) =>
+        new(Reason, Permanent && !uncertain, Command, base.Message, ToResponse(), InnerException)
+        {
+            MessageDataSent = true,
+            DeliveryUncertain = uncertain,
+            RecipientResponses = recipientResponses,
+        };
 
     /// <summary>The failure as a per-recipient response.</summary>
     public SmtpResponse ToResponse() => new()

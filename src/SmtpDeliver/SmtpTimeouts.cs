@@ -2,7 +2,8 @@ namespace SmtpDeliver;
 
 /// <summary>
 /// How long the client waits for each step. Defaults follow RFC 5321 4.5.3.2 where it gives a
-/// minimum, and are shorter for steps it does not cover. Every read and write has one of these.
+/// minimum, and are shorter for steps it does not cover. Each reply has one deadline for all of it, however slowly it comes; the
+/// message data has one for the whole DATA phase, derived from its size (<see cref="MinimumDataRate"/>).
 /// </summary>
 public sealed record SmtpTimeouts
 {
@@ -23,6 +24,14 @@ public sealed record SmtpTimeouts
     public TimeSpan DataInitiation { get; init; } = TimeSpan.FromMinutes(2);
     /// <summary>Each write of message data (RFC 5321 4.5.3.2.5: 3 minutes), and each command write.</summary>
     public TimeSpan DataBlock { get; init; } = TimeSpan.FromMinutes(3);
+    /// <summary>
+    /// The slowest rate, in bytes per second, at which a server may take message data: the whole DATA
+    /// phase must end within <see cref="DataBlock"/> plus the message size divided by this rate, so a server
+    /// that accepts a byte now and then cannot hold the session for ever. The default, 4 KiB/s (32 kbit/s),
+    /// gives a 1 MB message 3 minutes plus about 4 minutes; 0 turns the bound off (only each write is bounded).
+    /// </summary>
+    public int MinimumDataRate { get; init; } = 4096;
+
     /// <summary>Waiting for the final reply after the end of data (RFC 5321 4.5.3.2.6: 10 minutes).</summary>
     public TimeSpan DataTermination { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>Waiting for the reply to QUIT when closing.</summary>
@@ -41,4 +50,9 @@ public sealed record SmtpTimeouts
         DataTermination = timeout,
         Quit = timeout < TimeSpan.FromSeconds(5) ? timeout : TimeSpan.FromSeconds(5),
     };
+
+    /// <summary>How long the whole DATA phase of a message of <paramref name="messageSize"/> bytes may take.</summary>
+    internal TimeSpan DataPhase(long messageSize) => MinimumDataRate <= 0
+        ? Timeout.InfiniteTimeSpan
+        : DataBlock + TimeSpan.FromSeconds((double)messageSize / MinimumDataRate);
 }

@@ -54,6 +54,81 @@ internal sealed class CommonOptions
 
     public Domain EhloName(ParseResult result) => Domain.Parse(result.GetValue(Ehlo)!);
 
+    /// <summary>
+    /// Checks the options every command sends or uses before anything connects: the EHLO name, the
+    /// resolver address and the CA file. Writes one line to stderr and returns the exit code when one is bad.
+    /// </summary>
+    public int? CheckInput(ParseResult result, string command)
+    {
+        var ehlo = result.GetValue(Ehlo) ?? string.Empty;
+        if (!Domain.TryParse(ehlo, out _))
+        {
+            return UsageError(command, $"--ehlo {Printable(ehlo)} is not a valid host name");
+        }
+        if (result.GetValue(Resolver) is { } resolver)
+        {
+            try
+            {
+                ValidatingResolver.ParseServer(resolver);
+            }
+            catch (FormatException)
+            {
+                return UsageError(command, $"--resolver {Printable(resolver)} is not IP[:PORT]");
+            }
+        }
+        if (result.GetValue(CaFile) is { } caFile)
+        {
+            try
+            {
+                Roots(result);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                Console.Error.WriteLine($"smtpdeliver {command}: --ca-file {caFile.FullName}: {e.Message}");
+                return ExitCodes.DataError;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Writes "smtpdeliver COMMAND: problem" to stderr; returns <see cref="ExitCodes.Usage"/>.</summary>
+    public static int UsageError(string command, string problem)
+    {
+        Console.Error.WriteLine($"smtpdeliver {command}: {problem}");
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>A caller string fit for one line of an error message: controls escaped, quoted, shortened.</summary>
+    public static string Printable(string text)
+    {
+        var shown = text.Length > 80 ? text[..80] + "…" : text;
+        var b = new System.Text.StringBuilder(shown.Length + 2).Append('"');
+        foreach (var c in shown)
+        {
+            b.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        }
+        return b.Append('"').ToString();
+    }
+
+    /// <summary>Parses "host[:port]"; writes a usage error and returns <c>null</c> when it is not valid.</summary>
+    public static (string Host, int Port)? TryHostPort(string text, int defaultPort, string command, string option)
+    {
+        try
+        {
+            var (host, port) = HostPort(text, defaultPort);
+            if (port is < 1 or > 65535 || host.Length == 0 || (!System.Net.IPAddress.TryParse(host, out _) && !Domain.TryParse(host, out _)))
+            {
+                throw new FormatException("bad host or port");
+            }
+            return (host, port);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            UsageError(command, $"{option} {Printable(text)} is not HOST[:PORT]");
+            return null;
+        }
+    }
+
     /// <summary>Splits "host[:port]" (IPv6 literal as "[addr]:port").</summary>
     public static (string Host, int Port) HostPort(string text, int defaultPort)
     {

@@ -24,39 +24,73 @@ internal static class SendCommand
         var body = new Option<string>("--body") { Description = "Body of the generated message.", DefaultValueFactory = _ => "This is a test message sent with smtpdeliver." };
         var remoteName = new Option<string?>("--remote-name") { Description = "Server name for SNI and verification; default the host." };
         var tls = new Option<string?>("--tls") { Description = "opportunistic (default), required, immediate (default for port 465) or skip." };
-        var verifyPkix = new Option<bool>("--verify-pkix") { Description = "Fail when the certificate does not pass PKIX verification." };
-        var user = new Option<string?>("--user") { Description = "Authenticate as this user." };
+        var verifyPkix = new Option<bool>("--verify-pkix") { Description = "Fail when the certificate does not pass PKIX verification (default with --user)." };
+        var user = new Option<string?>("--user") { Description = "Authenticate as this user: TLS is then required (implicit on port 465, STARTTLS otherwise) and the certificate must pass PKIX (system roots or --ca-file) unless --auth-security says otherwise." };
         var passwordFile = new Option<FileInfo?>("--password-file") { Description = "File holding the password." };
         var passwordEnv = new Option<string?>("--password-env") { Description = "Environment variable holding the password." };
         var mechanism = new Option<string?>("--mechanism") { Description = "SASL mechanism instead of the strongest offered." };
-        var allowInsecureAuth = new Option<bool>("--allow-insecure-auth") { Description = "Allow cleartext credentials without TLS." };
+        var authSecurity = new Option<string?>("--auth-security") { Description = "verified (default: AUTH only over TLS with a verified certificate), any-tls (any certificate: an active attacker gets the credentials), or cleartext (also without TLS: anyone on the path gets them)." };
+        var allowInsecureAuth = new Option<bool>("--allow-insecure-auth") { Description = "The old behaviour: same as --auth-security cleartext, with opportunistic TLS and no PKIX requirement." };
         var requireTls = new Option<bool>("--requiretls") { Description = "Request REQUIRETLS (RFC 8689)." };
         var tlsRequiredNo = new Option<bool>("--tls-required-no") { Description = "TLS-Required: No: record but ignore certificate verification errors." };
+        var noMtaSts = new Option<bool>("--no-mta-sts") { Description = "Without --server: do not apply the domain's MTA-STS policy (RFC 8461)." };
         var command = new Command("send", "Send a message to a server.")
         {
-            server, from, to, data, subject, body, remoteName, tls, verifyPkix, user, passwordFile, passwordEnv, mechanism, allowInsecureAuth, requireTls, tlsRequiredNo,
+            server, from, to, data, subject, body, remoteName, tls, verifyPkix, user, passwordFile, passwordEnv, mechanism, authSecurity, allowInsecureAuth, requireTls, tlsRequiredNo, noMtaSts,
         };
         common.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var json = result.GetValue(common.Json);
+            // Every caller string is checked before anything connects (exit 64, one line on stderr).
+            if ((common.CheckInput(result, "send") ?? CheckAddresses(result, from, to)) is { } inputError)
+            {
+                return inputError;
+            }
             if (result.GetValue(server) is not { } serverText)
             {
-                return await DeliverToDomainAsync(result, common, from, to, data, subject, body, requireTls, tlsRequiredNo, ct).ConfigureAwait(false);
+                return await DeliverToDomainAsync(result, common, from, to, data, subject, body, requireTls, tlsRequiredNo, noMtaSts, ct).ConfigureAwait(false);
             }
-            var (host, port) = CommonOptions.HostPort(serverText, 25);
-            var modeText = result.GetValue(tls) ?? (port == 465 ? "immediate" : "opportunistic");
+            if (CommonOptions.TryHostPort(serverText, 25, "send", "--server") is not var (host, port))
+            {
+                return ExitCodes.Usage;
+            }
+            var username = result.GetValue(user);
+            var security = result.GetValue(allowInsecureAuth) ? AuthSecurity.AllowCleartext : ParseAuthSecurity(result.GetValue(authSecurity));
+            if (security is not { } authSecurityValue)
+            {
+                return CommonOptions.UsageError("send", "--auth-security must be verified, any-tls or cleartext");
+            }
+            // Submission with credentials: TLS required and verified, as a mail client does (RFC 8314).
+            var submission = username is not null && authSecurityValue != AuthSecurity.AllowCleartext;
+            var modeText = result.GetValue(tls) ?? (port == 465 ? "immediate" : submission ? "required" : "opportunistic");
             if (ProbeCommand.ParseTlsMode(modeText) is not { } mode)
             {
-                Console.Error.WriteLine("smtpdeliver send: --tls must be opportunistic, required, immediate or skip");
-                return ExitCodes.Usage;
+                return CommonOptions.UsageError("send", "--tls must be opportunistic, required, immediate or skip");
+            }
+            var remoteText = result.GetValue(remoteName) ?? host;
+            var remote = Domain.TryParse(remoteText, out var d) ? d : default;
+            if (result.GetValue(remoteName) is not null && remote.IsEmpty)
+            {
+                return CommonOptions.UsageError("send", $"--remote-name {CommonOptions.Printable(remoteText)} is not a valid host name");
+            }
+            string? password = null;
+            if (username is not null)
+            {
+                password = result.GetValue(passwordFile) is { } f ? (await File.ReadAllTextAsync(f.FullName, ct).ConfigureAwait(false)).TrimEnd('\r', '\n')
+                    : result.GetValue(passwordEnv) is { } v ? Environment.GetEnvironmentVariable(v) : null;
+                if (password is null)
+                {
+                    return CommonOptions.UsageError("send", "--user needs --password-file or --password-env");
+                }
             }
             if (await TryReadMessageAsync(result, from, to, data, subject, body, ct).ConfigureAwait(false) is not { } message)
             {
                 return ExitCodes.DataError;
             }
-            var requirements = Requirements(message, result.GetValue(from)!, result.GetValue(to)!) | (result.GetValue(requireTls) ? DeliveryRequirements.RequireTls : DeliveryRequirements.None);
-            var remote = Domain.TryParse(result.GetValue(remoteName) ?? host, out var d) ? d : default;
+            var mailFrom = EnvelopeAddress.ParseReversePath(result.GetValue(from)!);
+            var rcptTo = result.GetValue(to)!.Select(EnvelopeAddress.Parse).ToList();
+            var requirements = Requirements(message) | (result.GetValue(requireTls) ? DeliveryRequirements.RequireTls : DeliveryRequirements.None);
             var domainResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
             var hostResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
             var options = common.ClientOptions(result) with
@@ -64,19 +98,13 @@ internal static class SendCommand
                 RecipientDomainResult = domainResult,
                 HostResult = hostResult,
                 IgnoreTlsVerifyErrors = result.GetValue(tlsRequiredNo),
-                AllowCleartextAuthWithoutTls = result.GetValue(allowInsecureAuth),
+                AuthSecurity = authSecurityValue,
             };
-            if (result.GetValue(user) is { } username)
+            if (username is not null)
             {
-                var password = result.GetValue(passwordFile) is { } f ? (await File.ReadAllTextAsync(f.FullName, ct).ConfigureAwait(false)).TrimEnd('\r', '\n')
-                    : result.GetValue(passwordEnv) is { } v ? Environment.GetEnvironmentVariable(v) : null;
-                if (password is null)
-                {
-                    Console.Error.WriteLine("smtpdeliver send: --user needs --password-file or --password-env");
-                    return ExitCodes.Usage;
-                }
-                options = options with { Auth = SaslMechanismChooser.Selector(SaslCredentials.WithPassword(username, password), result.GetValue(mechanism)) };
+                options = options with { Auth = SaslMechanismChooser.Selector(SaslCredentials.WithPassword(username, password!), result.GetValue(mechanism)) };
             }
+            var enforcePkix = result.GetValue(verifyPkix) || (submission && authSecurityValue == AuthSecurity.VerifiedTls);
 
             var recipients = result.GetValue(to)!;
             string? ip = null;
@@ -86,8 +114,8 @@ internal static class SendCommand
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
                 await socket.ConnectAsync(host, port, ct).ConfigureAwait(false);
                 ip = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToString() : null;
-                client = await Client.NewAsync(socket, mode, result.GetValue(verifyPkix), common.EhloName(result), remote, options, ct).ConfigureAwait(false);
-                var responses = await client.DeliverMultipleAsync(result.GetValue(from)!, recipients, message.Length, new MemoryStream(message), requirements, ct).ConfigureAwait(false);
+                client = await Client.NewAsync(socket, mode, enforcePkix, common.EhloName(result), remote, options, ct).ConfigureAwait(false);
+                var responses = await client.DeliverMultipleAsync(mailFrom, rcptTo, message.Length, new MemoryStream(message), requirements, ct).ConfigureAwait(false);
                 var rows = recipients.Zip(responses, (r, s) => new RecipientJson(r, s.IsSuccess ? "delivered" : s.Permanent ? "permanent" : "transient", s.Code, s.Secode, s.Line)).ToList();
                 var tlsInfo = new SendTlsJson(client.Tls?.VersionName, client.Tls?.CipherSuite.ToString(), TlsStatus(client, options));
                 await client.CloseAsync(ct).ConfigureAwait(false);
@@ -112,17 +140,21 @@ internal static class SendCommand
     }
 
     // Without --server: the recipients' domain, with the full policy (MX, DANE, REQUIRETLS).
-    private static async Task<int> DeliverToDomainAsync(ParseResult result, CommonOptions common, Option<string> from, Option<string[]> to, Option<string?> data, Option<string> subject, Option<string> body, Option<bool> requireTls, Option<bool> tlsRequiredNo, CancellationToken ct)
+    private static async Task<int> DeliverToDomainAsync(ParseResult result, CommonOptions common, Option<string> from, Option<string[]> to, Option<string?> data, Option<string> subject, Option<string> body, Option<bool> requireTls, Option<bool> tlsRequiredNo, Option<bool> noMtaSts, CancellationToken ct)
     {
+        var mailFrom = EnvelopeAddress.ParseReversePath(result.GetValue(from)!);
+        var recipients = result.GetValue(to)!.Select(EnvelopeAddress.Parse).ToList();
+        if (recipients.Select(r => r.AddressLiteral ?? r.Domain.Ascii).Distinct(StringComparer.OrdinalIgnoreCase).Count() != 1)
+        {
+            return CommonOptions.UsageError("send", "without --server, all recipients must be in one domain");
+        }
+        if (recipients.Any(r => r.AddressLiteral is not null && r.LiteralAddress is null))
+        {
+            return CommonOptions.UsageError("send", "without --server, a recipient needs a domain or an ip address literal");
+        }
         if (await TryReadMessageAsync(result, from, to, data, subject, body, ct).ConfigureAwait(false) is not { } message)
         {
             return ExitCodes.DataError;
-        }
-        var recipients = result.GetValue(to)!;
-        if (recipients.Select(r => r[(r.LastIndexOf('@') + 1)..].ToLowerInvariant()).Distinct().Count() != 1)
-        {
-            Console.Error.WriteLine("smtpdeliver send: without --server, all recipients must be in one domain");
-            return ExitCodes.Usage;
         }
         var options = common.ClientOptions(result);
         var deliverer = new Delivery.Deliverer(new Delivery.DeliveryOptions
@@ -132,19 +164,20 @@ internal static class SendCommand
             RootCertificates = options.RootCertificates,
             Timeouts = options.Timeouts,
             Logger = options.Logger,
+            UseMtaSts = !result.GetValue(noMtaSts),
         });
         var outcome = await deliverer.DeliverAsync(new Delivery.DeliveryRequest
         {
-            MailFrom = result.GetValue(from)!,
+            MailFrom = mailFrom,
             Recipients = recipients,
             OpenMessage = () => new MemoryStream(message),
             Size = message.Length,
-            Requirements = Requirements(message, result.GetValue(from)!, recipients),
+            Requirements = Requirements(message),
             RequireTls = result.GetValue(requireTls),
             TlsRequiredNo = result.GetValue(tlsRequiredNo),
         }, ct).ConfigureAwait(false);
         var last = outcome.Attempts.Count > 0 ? outcome.Attempts[^1] : null;
-        var rows = outcome.Recipients.Select(r => new RecipientJson(r.Address, r.Status.ToString().ToLowerInvariant(), r.Response?.Code ?? 0, r.Response?.Secode ?? "", r.Response?.Line ?? r.Error)).ToList();
+        var rows = outcome.Recipients.Select(r => new RecipientJson(r.Address.ToString(), r.Status.ToString().ToLowerInvariant(), r.Response?.Code ?? 0, r.Response?.Secode ?? "", r.Response?.Line ?? r.Error)).ToList();
         var error = outcome.Recipients.FirstOrDefault(r => r.Status != Delivery.RecipientStatus.Delivered)?.Error;
         return Report(result.GetValue(common.Json), new SendJson(rows, last?.Host.Ascii ?? "", last?.Address?.ToString(), new SendTlsJson(null, null, last?.TlsStatus ?? "none"),
             last?.VerifiedDaneRecord?.ToString(), [outcome.RecipientDomainResult, .. outcome.HostResults], string.IsNullOrEmpty(error) ? null : error));
@@ -216,19 +249,35 @@ internal static class SendCommand
         return text.ToArray();
     }
 
-    private static DeliveryRequirements Requirements(byte[] message, string from, string[] to)
+    // SMTPUTF8 for addresses is added by the client from the addresses themselves.
+    private static DeliveryRequirements Requirements(byte[] message) =>
+        message.AsSpan().IndexOfAnyInRange((byte)0x80, (byte)0xff) >= 0 ? DeliveryRequirements.EightBitMime : DeliveryRequirements.None;
+
+    /// <summary>Checks --from and every --to; writes one line and returns the exit code for the first bad one.</summary>
+    private static int? CheckAddresses(ParseResult result, Option<string> from, Option<string[]> to)
     {
-        var r = DeliveryRequirements.None;
-        if (message.Any(b => b >= 0x80))
+        var sender = result.GetValue(from) ?? string.Empty;
+        if (sender.Length > 0 && !EnvelopeAddress.TryParse(sender, out _, out var error))
         {
-            r |= DeliveryRequirements.EightBitMime;
+            return CommonOptions.UsageError("send", $"--from: {error}");
         }
-        if (from.Any(c => c >= 0x80) || to.Any(t => t.Any(c => c >= 0x80)))
+        foreach (var r in result.GetValue(to) ?? [])
         {
-            r |= DeliveryRequirements.SmtpUtf8;
+            if (!EnvelopeAddress.TryParse(r, out _, out var rcptError))
+            {
+                return CommonOptions.UsageError("send", $"--to: {rcptError}");
+            }
         }
-        return r;
+        return null;
     }
+
+    private static AuthSecurity? ParseAuthSecurity(string? text) => text switch
+    {
+        null or "verified" => AuthSecurity.VerifiedTls,
+        "any-tls" => AuthSecurity.AnyTls,
+        "cleartext" => AuthSecurity.AllowCleartext,
+        _ => null,
+    };
 
     private static int Report(bool json, SendJson s)
     {

@@ -46,7 +46,7 @@ internal static class DemoCommand
 
         var destinations = await Gather.DestinationsAsync(resolver, IPDomain.Of(Domain.Parse("demo.example")), cancellationToken).ConfigureAwait(false);
         var mx = destinations.Hosts[0].Host;
-        var ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, mx, dialer.DialedIPs, cancellationToken).ConfigureAwait(false);
+        var ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, mx, null, cancellationToken).ConfigureAwait(false);
         var tlsa = await Gather.TlsaAsync(resolver, mx.Domain, ips.ExpandedAuthentic, ips.ExpandedHost, cancellationToken).ConfigureAwait(false);
         var names = Gather.TlsaNames(destinations.HaveMx, destinations.ExpandedNextHopAuthentic, ips.ExpandedAuthentic, Domain.Parse("demo.example"), destinations.ExpandedNextHop, tlsa.BaseDomain, tlsa.BaseDomain);
         await output.WriteLineAsync($"DNS: demo.example MX {mx} (authentic: {destinations.ExpandedNextHopAuthentic}), {mx} A {string.Join(", ", ips.Addresses)}, TLSA at _25._tcp.{tlsa.BaseDomain}: {string.Join(", ", tlsa.Records)}").ConfigureAwait(false);
@@ -59,7 +59,7 @@ internal static class DemoCommand
         await message.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, data, cancellationToken).ConfigureAwait(false);
         data.Position = 0;
 
-        var connection = await dialer.DialAsync(mx, ips.Addresses, 25, null, cancellationToken).ConfigureAwait(false);
+        var connection = await dialer.DialAsync(mx, ips.Addresses, 25, null, null, cancellationToken).ConfigureAwait(false);
         var options = new ClientOptions
         {
             // RFC 7672 2.2: with usable TLSA records, STARTTLS is required and DANE decides.

@@ -58,7 +58,7 @@ public static class DaneHostCheck
         HostAddresses ips;
         try
         {
-            ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, IPDomain.Of(host), dialer?.DialedIPs, cancellationToken).ConfigureAwait(false);
+            ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, IPDomain.Of(host), null, cancellationToken).ConfigureAwait(false);
         }
         catch (GatherException e)
         {
@@ -105,7 +105,7 @@ public static class DaneHostCheck
         DialedConnection connection;
         try
         {
-            connection = await dialer.DialAsync(IPDomain.Of(host), [address], port, null, cancellationToken).ConfigureAwait(false);
+            connection = await dialer.DialAsync(IPDomain.Of(host), [address], port, null, null, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
         {

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using SmtpDeliver.Dane;
+using SmtpDeliver.Delivery.MtaSts;
 using SmtpDeliver.Dns;
 using SmtpDeliver.TlsRpt;
 
@@ -8,13 +10,27 @@ namespace SmtpDeliver.Delivery;
 
 /// <summary>
 /// Delivers a message to the recipients of one domain, as mox's queue does with smtpclient: MX hosts in
-/// preference order, addresses per host, the TLS each host's policy demands (DANE per RFC 7672,
-/// REQUIRETLS per RFC 8689), fallback to the next address or host on transient failures only, LIMITS
-/// (RFC 9422) honoured, recipients refused with 452 retried in a further transaction. One call is one
-/// delivery attempt; the outcome says, per recipient, whether to retry.
+/// preference order (shuffled within a preference), addresses per host, the TLS each host's policy
+/// demands (DANE per RFC 7672, MTA-STS per RFC 8461, REQUIRETLS per RFC 8689; see
+/// <see cref="HostSecurityPolicy"/>), fallback to the next address or host only while no definite answer
+/// was given, LIMITS (RFC 9422) honoured, recipients refused with 452 retried in a further transaction.
+/// One call is one delivery attempt; the outcome says, per recipient, whether to retry. Thread-safe: one
+/// deliverer serves concurrent deliveries, each with its own state.
 /// </summary>
-public sealed class Deliverer(DeliveryOptions options)
+public sealed class Deliverer
 {
+    private readonly DeliveryOptions _options;
+    private readonly MtaStsPolicySource? _mtaSts;
+
+    /// <summary>A deliverer with the given options.</summary>
+    public Deliverer(DeliveryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _mtaSts = !options.UseMtaSts ? null
+            : options.MtaSts ?? new MtaStsPolicySource(options.Resolver) { RootCertificates = options.RootCertificates };
+    }
+
     private enum HostOutcome
     {
         Done,
@@ -23,249 +39,346 @@ public sealed class Deliverer(DeliveryOptions options)
     }
 
     /// <summary>Delivers <paramref name="request"/> once.</summary>
-    /// <exception cref="ArgumentException">No recipients, or recipients in more than one domain.</exception>
+    /// <exception cref="ArgumentException">No recipients, the null reverse-path as a recipient, or recipients in more than one domain.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<DeliveryOutcome> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Recipients.Count == 0)
+        ArgumentNullException.ThrowIfNull(request.MailFrom);
+        var nextHop = NextHopOf(request);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (_options.DeliveryTimeout is { } timeout)
+        {
+            deadline.CancelAfter(timeout);
+        }
+        var run = new DeliveryRun(request, nextHop, Stopwatch.GetTimestamp());
+        try
+        {
+            await RunAsync(run, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
+        {
+            run.LastError = "delivery deadline passed";
+        }
+        run.State.FailPending(RecipientStatus.Transient, null, run.LastError);
+        if (_options.Logger is { } logger)
+        {
+            foreach (var a in run.Attempts)
+            {
+                Diagnostics.Log.DeliveryAttempt(logger, a.Host, a.Address, a.TlsStatus, a.VerifiedDaneRecord, run.MtaStsPolicyId, a.Error);
+            }
+        }
+        return new DeliveryOutcome(run.State.Outcomes(), run.Attempts, run.DomainResult, run.HostResults) { MtaStsPolicyId = run.MtaStsPolicyId };
+    }
+
+    private static IPDomain NextHopOf(DeliveryRequest request)
+    {
+        if (request.Recipients is null || request.Recipients.Count == 0)
         {
             throw new ArgumentException("need at least one recipient", nameof(request));
         }
-        var domains = request.Recipients.Select(r => r[(r.LastIndexOf('@') + 1)..].ToLowerInvariant()).Distinct().ToList();
-        if (domains.Count != 1 || domains[0].Length == 0)
+        IPDomain? nextHop = null;
+        foreach (var r in request.Recipients)
         {
-            throw new ArgumentException("all recipients must be in one domain", nameof(request));
-        }
-        var domain = Domain.Parse(domains[0]);
-        var state = new DeliveryState(request);
-        var domainResult = new Result(PolicyType.NoPolicyFound, domain.Ascii);
-        MtaSts.MtaStsPolicy? sts = null;
-        string? stsId = null;
-        if (options.MtaSts is { } source)
-        {
-            var lookup = await source.GetAsync(domain, cancellationToken).ConfigureAwait(false);
-            stsId = lookup.Policy is null ? null : lookup.Id;
-            if (lookup.Policy is { Mode: not MtaSts.MtaStsMode.None } policy)
+            if (r is null || r.IsNullReversePath)
             {
-                sts = policy;
-                domainResult = new Result(new ResultPolicy { Type = PolicyType.Sts, Domain = domain.Ascii, Strings = policy.Lines, MxHost = policy.MxPatterns });
+                throw new ArgumentException("a recipient is null or the null reverse-path", nameof(request));
+            }
+            IPDomain hop;
+            try
+            {
+                hop = r.NextHop;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new ArgumentException(e.Message, nameof(request), e);
+            }
+            if (nextHop is { } other && other != hop)
+            {
+                throw new ArgumentException("all recipients must be in one domain", nameof(request));
+            }
+            nextHop = hop;
+        }
+        return nextHop!.Value;
+    }
+
+    /// <summary>Everything one call keeps: nothing of it is shared with other calls.</summary>
+    private sealed class DeliveryRun(DeliveryRequest request, IPDomain nextHop, long started)
+    {
+        public DeliveryRequest Request { get; } = request;
+        public IPDomain NextHop { get; } = nextHop;
+        public long Started { get; } = started;
+        public DeliveryState State { get; } = new(request);
+        public DialHistory History { get; } = request.DialHistory ?? new DialHistory();
+        public List<DeliveryAttempt> Attempts { get; } = [];
+        public List<Result> HostResults { get; } = [];
+        public Result DomainResult { get; set; } = new(PolicyType.NoPolicyFound, nextHop.ToString());
+        public MtaStsPolicy? Sts { get; set; }
+        public string? MtaStsPolicyId { get; set; }
+        public bool MxAuthentic { get; set; }
+        public string LastError { get; set; } = "no mx host could be reached";
+    }
+
+    private async Task RunAsync(DeliveryRun run, CancellationToken cancellationToken)
+    {
+        if (_mtaSts is not null && run.NextHop.IP is null)
+        {
+            var domain = run.NextHop.Domain;
+            var lookup = await _mtaSts.GetAsync(domain, cancellationToken).ConfigureAwait(false);
+            run.MtaStsPolicyId = lookup.Policy is null ? null : lookup.Id;
+            if (lookup.Policy is { Mode: not MtaStsMode.None } policy)
+            {
+                run.Sts = policy;
+                run.DomainResult = new Result(new ResultPolicy { Type = PolicyType.Sts, Domain = domain.Ascii, Strings = policy.Lines, MxHost = policy.MxPatterns });
             }
             if (lookup.Failure is { } failure)
             {
-                domainResult.Add(0, 0, failure);
+                run.DomainResult.Add(0, 0, failure);
             }
         }
-        var hostResults = new List<Result>();
-        var attempts = new List<DeliveryAttempt>();
 
         Destinations destinations;
         try
         {
-            destinations = await Gather.DestinationsAsync(options.Resolver, IPDomain.Of(domain), cancellationToken).ConfigureAwait(false);
+            destinations = await Gather.DestinationsAsync(_options.Resolver, run.NextHop, cancellationToken).ConfigureAwait(false);
         }
         catch (GatherException e)
         {
-            state.FailPending(e.Permanent ? RecipientStatus.Permanent : RecipientStatus.Transient, null, e.Message);
-            return new DeliveryOutcome(state.Outcomes(), attempts, domainResult, hostResults);
+            run.State.FailPending(e.Permanent ? RecipientStatus.Permanent : RecipientStatus.Transient, null, e.Message);
+            return;
         }
+        run.MxAuthentic = destinations.HaveMx && destinations.ExpandedNextHopAuthentic;
 
-        var lastError = "no mx host could be reached";
-        foreach (var hostPref in destinations.Hosts)
+        foreach (var hostPref in ShuffleWithinPreference(destinations.Hosts, _options.Random ?? Random.Shared))
         {
-            if (state.PendingCount == 0)
+            if (run.State.PendingCount == 0)
             {
                 break;
             }
-            var host = hostPref.Host.Domain;
-            var (plan, error) = await PlanAsync(hostPref.Host, destinations, request, sts, cancellationToken).ConfigureAwait(false);
+            var host = hostPref.Host;
+            var (plan, error) = await PlanAsync(run, host, destinations, cancellationToken).ConfigureAwait(false);
             if (plan is null)
             {
-                attempts.Add(new DeliveryAttempt(host, null, "none", null, error));
-                lastError = error;
+                run.Attempts.Add(new DeliveryAttempt(host.Domain, host.IP, "none", null, error));
+                run.LastError = error;
                 continue;
             }
-            hostResults.Add(plan.HostResult);
+            run.HostResults.Add(plan.HostResult);
             var outcome = HostOutcome.Transient;
             foreach (var address in plan.Addresses)
             {
-                (outcome, error) = await DeliverToAddressAsync(plan, host, address, request, state, domainResult, attempts, cancellationToken).ConfigureAwait(false);
-                if (outcome != HostOutcome.Transient)
+                (outcome, error) = await DeliverToAddressAsync(run, plan, host, address, cancellationToken).ConfigureAwait(false);
+                if (outcome != HostOutcome.Transient || run.State.PendingCount == 0)
                 {
                     break;
                 }
-                lastError = error;
+                run.LastError = error;
             }
-            if (outcome == HostOutcome.Permanent || state.PendingCount == 0)
+            if (outcome == HostOutcome.Permanent)
             {
                 break;
             }
         }
-        state.FailPending(RecipientStatus.Transient, null, lastError);
-        if (options.Logger is { } logger)
+    }
+
+    // RFC 5321 5.1: hosts of equal preference are tried in random order.
+    private static List<HostPref> ShuffleWithinPreference(IReadOnlyList<HostPref> hosts, Random random)
+    {
+        var ordered = hosts.ToList();
+        var start = 0;
+        while (start < ordered.Count)
         {
-            foreach (var a in attempts)
+            var end = start + 1;
+            while (end < ordered.Count && ordered[end].Preference == ordered[start].Preference)
             {
-                Diagnostics.Log.DeliveryAttempt(logger, a.Host, a.Address, a.TlsStatus, a.VerifiedDaneRecord, stsId, a.Error);
+                end++;
             }
+            for (var i = end - 1; i > start; i--)
+            {
+                var j = random.Next(start, i + 1);
+                (ordered[i], ordered[j]) = (ordered[j], ordered[i]);
+            }
+            start = end;
         }
-        return new DeliveryOutcome(state.Outcomes(), attempts, domainResult, hostResults) { MtaStsPolicyId = stsId };
+        return ordered;
     }
 
-    /// <summary>What the policies demand for one MX host.</summary>
-    private sealed record HostPlan(IReadOnlyList<IPAddress> Addresses, TlsMode TlsMode, IReadOnlyList<TlsaRecord>? DaneRecords, IReadOnlyList<Domain> Names, Result HostResult)
-    {
-        /// <summary>MTA-STS enforce: the certificate must pass PKIX for the MX name.</summary>
-        public bool MtaStsEnforced { get; init; }
-    }
+    /// <summary>What the policies demand for one MX host, with the DNS facts it was decided on.</summary>
+    private sealed record HostPlan(IReadOnlyList<IPAddress> Addresses, HostSecurityPlan Security, IReadOnlyList<TlsaRecord>? DaneRecords, IReadOnlyList<Domain> Names, Result HostResult);
 
-    // RFC 7672 2.2: DANE applies only when the MX and address lookups were authentic and TLSA records
-    // exist; then STARTTLS is required and, with usable records, the certificate must match them.
-    private async Task<(HostPlan? Plan, string Error)> PlanAsync(IPDomain host, Destinations destinations, DeliveryRequest request, MtaSts.MtaStsPolicy? sts, CancellationToken cancellationToken)
+    private async Task<(HostPlan? Plan, string Error)> PlanAsync(DeliveryRun run, IPDomain host, Destinations destinations, CancellationToken cancellationToken)
     {
-        // RFC 8461 4.1: with an enforced policy, only MX hosts the policy names are used.
-        if (sts is { Mode: MtaSts.MtaStsMode.Enforce } && !sts.Matches(host.Domain))
-        {
-            return (null, $"mx host {host} does not match the mta-sts policy");
-        }
+        var sts = run.Sts;
         HostAddresses ips;
         try
         {
-            ips = await Gather.IPsAsync(options.Resolver, AddressFamilyFilter.Any, host, options.Dialer.DialedIPs, cancellationToken).ConfigureAwait(false);
+            ips = await Gather.IPsAsync(_options.Resolver, AddressFamilyFilter.Any, host, run.History.Snapshot(), cancellationToken).ConfigureAwait(false);
         }
         catch (GatherException e)
         {
             return (null, e.Message);
         }
         var names = new List<Domain> { host.Domain };
-        if (destinations.ExpandedNextHopAuthentic && ips.Authentic)
+        var hostResult = new Result(PolicyType.NoPolicyFound, host.ToString());
+        IReadOnlyList<TlsaRecord>? records = null;
+        var dane = DaneApplicability.NotApplicable;
+        string? lookupError = null;
+        if (host.IP is null && destinations.ExpandedNextHopAuthentic && ips.Authentic)
         {
-            TlsaGathering tlsa;
             try
             {
-                tlsa = await Gather.TlsaAsync(options.Resolver, host.Domain, ips.ExpandedAuthentic, ips.ExpandedHost, cancellationToken).ConfigureAwait(false);
+                var tlsa = await Gather.TlsaAsync(_options.Resolver, host.Domain, ips.ExpandedAuthentic, ips.ExpandedHost, cancellationToken).ConfigureAwait(false);
+                if (tlsa.DaneRequired)
+                {
+                    var policy = new ResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.AllRecords.Select(r => r.ToString()).ToList() };
+                    names = Gather.TlsaNames(destinations.HaveMx, destinations.ExpandedNextHopAuthentic, ips.ExpandedAuthentic, host.Domain, ips.ExpandedHost.IsEmpty ? host.Domain : ips.ExpandedHost, tlsa.BaseDomain, tlsa.BaseDomain).ToList();
+                    hostResult = new Result(policy);
+                    records = tlsa.Records;
+                    dane = tlsa.Records.Count > 0 ? DaneApplicability.Usable : DaneApplicability.AllUnusable;
+                    if (dane == DaneApplicability.AllUnusable)
+                    {
+                        hostResult.Add(0, 0, FailureDetails.Of(ResultType.TlsaInvalid, "all-unusable-records+ignored"));
+                    }
+                }
             }
             catch (GatherException e)
             {
                 // A DNSSEC failure (bogus, SERVFAIL) on TLSA: DANE may apply and cannot be checked.
-                return (null, $"tlsa lookup failed, dane cannot be checked: {e.Message}");
-            }
-            if (tlsa.DaneRequired)
-            {
-                var policy = new ResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.AllRecords.Select(r => r.ToString()).ToList() };
-                names = Gather.TlsaNames(destinations.HaveMx, destinations.ExpandedNextHopAuthentic, ips.ExpandedAuthentic, host.Domain, ips.ExpandedHost.IsEmpty ? host.Domain : ips.ExpandedHost, tlsa.BaseDomain, tlsa.BaseDomain).ToList();
-                var result = new Result(policy);
-                if (tlsa.Records.Count == 0)
-                {
-                    // All records unusable: STARTTLS still required, certificate not verified (RFC 7672 2.2).
-                    result.Add(0, 0, FailureDetails.Of(ResultType.TlsaInvalid, "all-unusable-records+ignored"));
-                    return (new HostPlan(ips.Addresses, TlsMode.RequiredStartTls, null, names, result), string.Empty);
-                }
-                return (new HostPlan(ips.Addresses, TlsMode.RequiredStartTls, tlsa.Records, names, result), string.Empty);
+                dane = DaneApplicability.LookupFailed;
+                lookupError = e.Message;
             }
         }
-        var enforced = sts is { Mode: MtaSts.MtaStsMode.Enforce };
-        var mode = enforced || (request.RequireTls && options.RequireTlsPolicy is RequireTlsPolicy.Enforce or RequireTlsPolicy.OpportunisticStartTls)
-            ? TlsMode.RequiredStartTls
-            : TlsMode.Opportunistic;
-        return (new HostPlan(ips.Addresses, mode, null, names, new Result(PolicyType.NoPolicyFound, host.Domain.Ascii)) { MtaStsEnforced = enforced }, string.Empty);
+        var security = HostSecurityPolicy.Decide(Inputs(run, dane, sts, host));
+        if (security.Skip)
+        {
+            return (null, lookupError is null ? $"mx host {host}: {security.SkipReason}" : $"mx host {host}: {security.SkipReason}: {lookupError}");
+        }
+        return (new HostPlan(ips.Addresses, security, security.UseDaneRecords ? records : null, names, hostResult), string.Empty);
     }
 
-    private async Task<(HostOutcome, string)> DeliverToAddressAsync(HostPlan plan, Domain host, IPAddress address, DeliveryRequest request, DeliveryState state, Result domainResult, List<DeliveryAttempt> attempts, CancellationToken cancellationToken)
+    private HostSecurityInputs Inputs(DeliveryRun run, DaneApplicability dane, MtaStsPolicy? sts, IPDomain host) => new(
+        dane,
+        sts?.Mode ?? MtaStsMode.None,
+        sts is not null && host.IP is null && sts.Matches(host.Domain),
+        run.Request.RequireTls,
+        _options.RequireTlsPolicy,
+        run.Request.TlsRequiredNo);
+
+    private TimeSpan? TimeLeft(DeliveryRun run)
     {
-        // MAILMAX (RFC 9422) can make us reconnect; each round is one connection.
-        for (var round = 0; round < 100 && state.PendingCount > 0; round++)
+        if (_options.DeliveryTimeout is not { } timeout)
         {
+            return null;
+        }
+        var left = timeout - Stopwatch.GetElapsedTime(run.Started);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    private async Task<(HostOutcome, string)> DeliverToAddressAsync(DeliveryRun run, HostPlan plan, IPDomain host, IPAddress address, CancellationToken cancellationToken)
+    {
+        var hostName = host.Domain;
+        // MAILMAX (RFC 9422) can make us reconnect; each round is one connection.
+        for (var round = 0; round < 100 && run.State.PendingCount > 0; round++)
+        {
+            var left = TimeLeft(run);
             DialedConnection connection;
             try
             {
-                connection = await options.Dialer.DialAsync(IPDomain.Of(host), [address], options.Port, null, cancellationToken).ConfigureAwait(false);
+                var dialDeadline = left is { } l ? DateTimeOffset.UtcNow + l : (DateTimeOffset?)null;
+                connection = await _options.Dialer.DialAsync(host, [address], _options.Port, dialDeadline, run.History, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException e)
             {
-                attempts.Add(new DeliveryAttempt(host, address, "none", null, $"connecting: {e.Message}"));
+                run.Attempts.Add(new DeliveryAttempt(hostName, address, "none", null, $"connecting: {e.Message}"));
                 return (HostOutcome.Transient, $"connecting to {host} ({address}): {e.Message}");
             }
+            var security = plan.Security;
             var clientOptions = new ClientOptions
             {
                 DaneRecords = plan.DaneRecords,
                 DaneMoreHostnames = plan.Names.Skip(1).ToList(),
-                IgnoreTlsVerifyErrors = request.TlsRequiredNo,
-                RootCertificates = options.RootCertificates,
-                RecipientDomainResult = domainResult,
+                IgnoreTlsVerifyErrors = security.IgnoreVerifyErrors,
+                RootCertificates = _options.RootCertificates,
+                RecipientDomainResult = run.DomainResult,
                 HostResult = plan.HostResult,
-                Timeouts = options.Timeouts,
-                Logger = options.Logger,
+                Timeouts = _options.Timeouts,
+                Logger = _options.Logger,
+                SessionTimeout = TimeLeft(run),
             };
             Client client;
             try
             {
-                // RFC 8461 4.2: under an enforced MTA-STS policy the certificate must be PKIX-valid for the MX name.
-                client = await Client.NewAsync(connection.Socket, plan.TlsMode, verifyPkix: plan.MtaStsEnforced, options.EhloHostname, plan.Names[0], clientOptions, cancellationToken).ConfigureAwait(false);
+                client = await Client.NewAsync(connection.Socket, security.TlsMode, security.EnforcePkix, _options.EhloHostname, plan.Names[0], clientOptions, cancellationToken).ConfigureAwait(false);
             }
             catch (SmtpException e)
             {
-                var status = e.Reason == SmtpErrorReason.Tls && request.RequireTls ? "requiretls:nostarttls" : e.Reason == SmtpErrorReason.Tls ? "tls-failed" : "none";
-                attempts.Add(new DeliveryAttempt(host, address, status, null, e.Message));
+                var status = e.Reason == SmtpErrorReason.Tls && run.Request.RequireTls ? "requiretls:nostarttls" : e.Reason == SmtpErrorReason.Tls ? "tls-failed" : "none";
+                run.Attempts.Add(new DeliveryAttempt(hostName, address, status, null, e.Message));
                 if (e.Permanent && e.Reason == SmtpErrorReason.Status)
                 {
-                    state.FailPending(RecipientStatus.Permanent, e.ToResponse(), e.Message);
+                    run.State.FailPending(RecipientStatus.Permanent, e.ToResponse(), e.Message);
                     return (HostOutcome.Permanent, e.Message);
                 }
                 return (HostOutcome.Transient, e.Message);
             }
             await using (client.ConfigureAwait(false))
             {
-                var (requirements, tlsStatus, refusal) = CheckRequireTls(client, request, plan);
+                var (requirements, tlsStatus, refusal) = CheckRequireTls(client, run, host);
                 if (refusal is not null)
                 {
-                    attempts.Add(new DeliveryAttempt(host, address, tlsStatus, client.VerifiedDaneRecord, refusal));
+                    run.Attempts.Add(new DeliveryAttempt(hostName, address, tlsStatus, client.VerifiedDaneRecord, refusal));
                     return (HostOutcome.Transient, refusal);
                 }
-                var (outcome, error, reconnect) = await RunTransactionsAsync(client, request, requirements, state, cancellationToken).ConfigureAwait(false);
-                attempts.Add(new DeliveryAttempt(host, address, tlsStatus, client.VerifiedDaneRecord, error));
+                var (outcome, error, reconnect) = await RunTransactionsAsync(client, run, requirements, cancellationToken).ConfigureAwait(false);
+                run.Attempts.Add(new DeliveryAttempt(hostName, address, tlsStatus, client.VerifiedDaneRecord, error));
                 if (!reconnect)
                 {
                     return (outcome, error);
                 }
             }
         }
-        return (state.PendingCount == 0 ? HostOutcome.Done : HostOutcome.Transient, "recipients left after the connection limit");
+        return (run.State.PendingCount == 0 ? HostOutcome.Done : HostOutcome.Transient, "recipients left after the connection limit");
     }
 
     // RFC 8689 4.2.1 and Postfix's smtp_requiretls_policy levels.
-    private (DeliveryRequirements Requirements, string TlsStatus, string? Refusal) CheckRequireTls(Client client, DeliveryRequest request, HostPlan plan)
+    private (DeliveryRequirements Requirements, string TlsStatus, string? Refusal) CheckRequireTls(Client client, DeliveryRun run, IPDomain host)
     {
-        var requirements = request.Requirements;
-        // RFC 8689 4.2.1: verified means DANE, or PKIX under an MTA-STS policy.
-        var verified = client.VerifiedDaneRecord is not null || (plan.MtaStsEnforced && client.Pkix?.Verified == true);
-        if (!request.RequireTls || options.RequireTlsPolicy == RequireTlsPolicy.Disable)
+        var request = run.Request;
+        var requirements = request.Requirements & ~DeliveryRequirements.RequireTls;
+        if (!request.RequireTls || _options.RequireTlsPolicy == RequireTlsPolicy.Disable)
         {
             var status = client.Tls is null ? "none" : client.VerifiedDaneRecord is not null ? "dane" : client.Pkix?.Verified == true ? "verified" : "untrusted";
             return (requirements, status, null);
         }
         if (client.Tls is null)
         {
-            return options.RequireTlsPolicy == RequireTlsPolicy.Opportunistic
+            return _options.RequireTlsPolicy == RequireTlsPolicy.Opportunistic
                 ? (requirements, "requiretls:nostarttls", null)
                 : (requirements, "requiretls:nostarttls", "requiretls: the server did not do starttls");
         }
+        // RFC 8689 4.2.1: the certificate verified by DANE, or by PKIX for an MX host found securely
+        // (DNSSEC-authentic MX records or a matching MTA-STS policy).
+        var mxSecure = run.MxAuthentic || (run.Sts is { } sts && host.IP is null && sts.Matches(host.Domain));
+        var verified = client.VerifiedDaneRecord is not null || (client.Pkix?.Verified == true && mxSecure);
         if (!verified)
         {
-            return options.RequireTlsPolicy == RequireTlsPolicy.Opportunistic
+            return _options.RequireTlsPolicy == RequireTlsPolicy.Opportunistic
                 ? (requirements, "requiretls:nocertmatch", null)
-                : (requirements, "requiretls:nocertmatch", "requiretls: the server certificate was not verified by dane or mta-sts");
+                : (requirements, "requiretls:nocertmatch", "requiretls: the server certificate was not verified by dane, or by pkix for an mx host found by dnssec or mta-sts");
         }
         if (!client.SupportsRequireTls)
         {
-            return options.RequireTlsPolicy == RequireTlsPolicy.Enforce
+            return _options.RequireTlsPolicy == RequireTlsPolicy.Enforce
                 ? (requirements, "requiretls:none", "requiretls: the server does not announce the requiretls extension")
                 : (requirements, "requiretls:none", null);
         }
         return (requirements | DeliveryRequirements.RequireTls, "requiretls", null);
     }
 
-    private static async Task<(HostOutcome Outcome, string Error, bool Reconnect)> RunTransactionsAsync(Client client, DeliveryRequest request, DeliveryRequirements requirements, DeliveryState state, CancellationToken cancellationToken)
+    private static async Task<(HostOutcome Outcome, string Error, bool Reconnect)> RunTransactionsAsync(Client client, DeliveryRun run, DeliveryRequirements requirements, CancellationToken cancellationToken)
     {
+        var request = run.Request;
+        var state = run.State;
         var limits = client.Extensions.Limits;
         var batchSize = limits is { RcptMax: > 0 } ? limits.RcptMax : int.MaxValue;
         var transactions = 0;
@@ -275,13 +388,22 @@ public sealed class Deliverer(DeliveryOptions options)
             {
                 return (HostOutcome.Transient, string.Empty, true);
             }
-            var batch = state.Pending().Take(batchSize).ToList();
+            var batch = state.Pending(batchSize);
             transactions++;
             IReadOnlyList<SmtpResponse> responses;
             await using var message = request.OpenMessage();
             try
             {
                 responses = await client.DeliverMultipleAsync(request.MailFrom, batch.Select(i => request.Recipients[i]).ToList(), request.Size, message, requirements, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SmtpException e) when (e.MessageDataSent)
+            {
+                SetAfterData(state, batch, e);
+                if (client.IsBotched)
+                {
+                    return (HostOutcome.Transient, e.Message, false);
+                }
+                continue;
             }
             catch (SmtpException e) when (e.RecipientResponses.Count == batch.Count)
             {
@@ -293,7 +415,7 @@ public sealed class Deliverer(DeliveryOptions options)
             }
             catch (SmtpException e)
             {
-                if (e.Permanent && !e.MessageDataSent)
+                if (e.Permanent)
                 {
                     state.Fail(batch, RecipientStatus.Permanent, e.ToResponse(), e.Message);
                     if (client.IsBotched)
@@ -302,29 +424,10 @@ public sealed class Deliverer(DeliveryOptions options)
                     }
                     continue;
                 }
-                // Transient, or unknown after the data was sent: another host or a later attempt.
+                // Transient before the message was sent: another address, host or a later attempt.
                 return (HostOutcome.Transient, e.Message, false);
             }
-            var progress = false;
-            for (var j = 0; j < batch.Count; j++)
-            {
-                var r = responses[j];
-                if (r.IsSuccess)
-                {
-                    state.Set(batch[j], RecipientStatus.Delivered, r, string.Empty);
-                    progress = true;
-                }
-                else if (r.Code is 452 or 552 && j > 0)
-                {
-                    // RFC 5321 4.5.3.1.10: too many recipients; they go in the next transaction.
-                }
-                else
-                {
-                    state.Set(batch[j], r.Permanent ? RecipientStatus.Permanent : RecipientStatus.Transient, r, r.Line);
-                    progress = true;
-                }
-            }
-            if (!progress)
+            if (!SetRecipients(state, batch, responses))
             {
                 break;
             }
@@ -332,28 +435,53 @@ public sealed class Deliverer(DeliveryOptions options)
         return (state.PendingCount == 0 ? HostOutcome.Done : HostOutcome.Transient, string.Empty, false);
     }
 
-    /// <summary>The recipients' outcomes so far.</summary>
-    private sealed class DeliveryState(DeliveryRequest request)
+    /// <summary>Records each recipient's RCPT reply; 452/552 on a later recipient leaves it pending. False when nothing changed.</summary>
+    private static bool SetRecipients(DeliveryState state, List<int> batch, IReadOnlyList<SmtpResponse> responses)
     {
-        private readonly RecipientOutcome?[] _outcomes = new RecipientOutcome?[request.Recipients.Count];
-
-        public int PendingCount => _outcomes.Count(o => o is null);
-
-        public IEnumerable<int> Pending() => Enumerable.Range(0, _outcomes.Length).Where(i => _outcomes[i] is null);
-
-        public void Set(int index, RecipientStatus status, SmtpResponse? response, string error) =>
-            _outcomes[index] = new RecipientOutcome(request.Recipients[index], status, response, error);
-
-        public void Fail(IEnumerable<int> indexes, RecipientStatus status, SmtpResponse? response, string error)
+        var progress = false;
+        for (var j = 0; j < batch.Count; j++)
         {
-            foreach (var i in indexes)
+            var r = responses[j];
+            if (r.IsSuccess)
             {
-                Set(i, status, response, error);
+                state.Set(batch[j], RecipientStatus.Delivered, r, string.Empty);
+                progress = true;
+            }
+            else if (r.Code is 452 or 552 && j > 0)
+            {
+                // RFC 5321 4.5.3.1.10: too many recipients; they go in the next transaction.
+            }
+            else
+            {
+                state.Set(batch[j], r.Permanent ? RecipientStatus.Permanent : RecipientStatus.Transient, r, r.Line);
+                progress = true;
             }
         }
+        return progress;
+    }
 
-        public void FailPending(RecipientStatus status, SmtpResponse? response, string error) => Fail(Pending().ToList(), status, response, error);
-
-        public List<RecipientOutcome> Outcomes() => _outcomes.Select(o => o!).ToList();
+    /// <summary>
+    /// After the message data was sent: the server's verdict is definite (4xx transient, 5xx permanent) for
+    /// every recipient it accepted, or uncertain without a reply. Either way these recipients are done for
+    /// this attempt: the message is never sent again to another host (RFC 5321 6.1 / RFC 1047).
+    /// </summary>
+    private static void SetAfterData(DeliveryState state, List<int> batch, SmtpException e)
+    {
+        var status = e.DeliveryUncertain ? RecipientStatus.Uncertain : e.Permanent ? RecipientStatus.Permanent : RecipientStatus.Transient;
+        var response = e.ToResponse();
+        for (var j = 0; j < batch.Count; j++)
+        {
+            var rcpt = j < e.RecipientResponses.Count ? e.RecipientResponses[j] : null;
+            if (rcpt is { IsSuccess: false })
+            {
+                if (rcpt.Code is 452 or 552 && j > 0)
+                {
+                    continue;
+                }
+                state.Set(batch[j], rcpt.Permanent ? RecipientStatus.Permanent : RecipientStatus.Transient, rcpt, rcpt.Line);
+                continue;
+            }
+            state.Set(batch[j], status, response, e.Message);
+        }
     }
 }

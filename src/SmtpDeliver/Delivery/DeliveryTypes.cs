@@ -23,11 +23,11 @@ public enum RequireTlsPolicy
 /// <summary>One message for the recipients of one domain.</summary>
 public sealed record DeliveryRequest
 {
-    /// <summary>The envelope sender; empty for a bounce.</summary>
-    public required string MailFrom { get; init; }
+    /// <summary>The envelope sender; <see cref="EnvelopeAddress.NullReversePath"/> for a bounce.</summary>
+    public required EnvelopeAddress MailFrom { get; init; }
 
-    /// <summary>The recipients, all in the same domain.</summary>
-    public required IReadOnlyList<string> Recipients { get; init; }
+    /// <summary>The recipients, all in the same domain (or at the same address literal).</summary>
+    public required IReadOnlyList<EnvelopeAddress> Recipients { get; init; }
 
     /// <summary>The message with CRLF line ends; opened once per transaction.</summary>
     public required Func<Stream> OpenMessage { get; init; }
@@ -43,6 +43,13 @@ public sealed record DeliveryRequest
 
     /// <summary>The message has "TLS-Required: No" (RFC 8689 5): verification errors are recorded but ignored.</summary>
     public bool TlsRequiredNo { get; init; }
+
+    /// <summary>
+    /// The addresses dialed for this message in earlier attempts; the deliverer adds to it. Keep one per
+    /// message between attempts (RFC 5321 5.1: other family first, same address for greylisting); a
+    /// fresh one when <c>null</c>.
+    /// </summary>
+    public DialHistory? DialHistory { get; init; }
 }
 
 /// <summary>How the deliverer works: resolver, dialer, names, roots, timeouts, policy.</summary>
@@ -54,7 +61,7 @@ public sealed record DeliveryOptions
     /// <summary>Our host name for EHLO.</summary>
     public required Domain EhloHostname { get; init; }
 
-    /// <summary>The dialer; keeps what was dialed across attempts.</summary>
+    /// <summary>The dialer; stateless, shared by concurrent deliveries.</summary>
     public Dialer Dialer { get; init; } = new();
 
     /// <summary>The SMTP port, 25 but for tests.</summary>
@@ -69,8 +76,27 @@ public sealed record DeliveryOptions
     /// <summary>How REQUIRETLS requests are honoured.</summary>
     public RequireTlsPolicy RequireTlsPolicy { get; init; } = RequireTlsPolicy.Enforce;
 
-    /// <summary>Where MTA-STS policies come from (RFC 8461); <c>null</c> to not use MTA-STS.</summary>
+    /// <summary>
+    /// Whether MTA-STS (RFC 8461) is applied, as a real MTA does: on by default. Turning it off lets an
+    /// active attacker strip TLS or present any certificate to domains that publish a policy.
+    /// </summary>
+    public bool UseMtaSts { get; init; } = true;
+
+    /// <summary>
+    /// Where MTA-STS policies come from; <c>null</c> for one created by the deliverer over
+    /// <see cref="Resolver"/> with <see cref="RootCertificates"/> and an in-memory cache kept for its lifetime.
+    /// </summary>
     public MtaSts.MtaStsPolicySource? MtaSts { get; init; }
+
+    /// <summary>
+    /// A bound on one <see cref="Deliverer.DeliverAsync"/> call: DNS, every connection and every
+    /// transaction. When it passes, recipients not yet done are transient (or uncertain, when their message
+    /// data was sent without a reply). <c>null</c> (the default) for none beyond the per-step timeouts.
+    /// </summary>
+    public TimeSpan? DeliveryTimeout { get; init; }
+
+    /// <summary>Randomness for ordering equal-preference MX hosts (RFC 5321 5.1); <see cref="Random.Shared"/> when <c>null</c>.</summary>
+    public Random? Random { get; init; }
 
     /// <summary>Where sessions log.</summary>
     public ILogger? Logger { get; init; }
@@ -85,6 +111,12 @@ public enum RecipientStatus
     Permanent,
     /// <summary>Not delivered this time: retry later.</summary>
     Transient,
+    /// <summary>
+    /// The whole message was sent but no reply to the end of data came: the server may have accepted it.
+    /// Never retried at another host within the attempt; the queue decides between a later retry, which
+    /// risks a duplicate, and giving up (RFC 1047).
+    /// </summary>
+    Uncertain,
 }
 
 /// <summary>The outcome for one recipient.</summary>
@@ -92,7 +124,7 @@ public enum RecipientStatus
 /// <param name="Status">Delivered, permanent or transient.</param>
 /// <param name="Response">The server's reply, when there was one.</param>
 /// <param name="Error">Why it was not delivered; empty when delivered.</param>
-public sealed record RecipientOutcome(string Address, RecipientStatus Status, SmtpResponse? Response, string Error);
+public sealed record RecipientOutcome(EnvelopeAddress Address, RecipientStatus Status, SmtpResponse? Response, string Error);
 
 /// <summary>One connection attempt.</summary>
 /// <param name="Host">The MX host.</param>

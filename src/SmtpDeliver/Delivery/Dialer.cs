@@ -20,8 +20,9 @@ public sealed record DialedConnection(Socket Socket, IPAddress Address) : IDispo
 }
 
 /// <summary>
-/// Connects to a host's addresses in order until one answers (RFC 5321 5.1), remembering per host what it
-/// dialed so the next <see cref="Gather.IPsAsync"/> can try the other address family first.
+/// Connects to a host's addresses in order until one answers (RFC 5321 5.1). It keeps no state between
+/// calls, so one dialer serves concurrent deliveries; what was dialed goes into the caller's
+/// <see cref="DialHistory"/>, kept per message.
 /// </summary>
 public sealed class Dialer
 {
@@ -33,16 +34,19 @@ public sealed class Dialer
     /// <summary>Local addresses to bind, at most one per family is used.</summary>
     public IReadOnlyList<IPAddress> LocalAddresses { get; init; } = [];
 
-    /// <summary>The addresses dialed per host (key: the host's IP text or Unicode domain), in order.</summary>
-    public Dictionary<string, List<IPAddress>> DialedIPs { get; } = [];
-
     /// <summary>
     /// Connects to the first address that answers. Each address gets 30 s, or the time left until
     /// <paramref name="deadline"/> divided by the number of addresses.
     /// </summary>
     /// <exception cref="SocketException">No address answered; the last error.</exception>
+    /// <param name="host">The host, for <paramref name="history"/>.</param>
+    /// <param name="addresses">The addresses in the order to try.</param>
+    /// <param name="port">The TCP port.</param>
+    /// <param name="deadline">When all attempts must be done.</param>
+    /// <param name="history">Where the dialed address is noted, when given.</param>
+    /// <param name="cancellationToken">Cancels dialing.</param>
     /// <exception cref="ArgumentException">No addresses were given.</exception>
-    public async Task<DialedConnection> DialAsync(IPDomain host, IReadOnlyList<IPAddress> addresses, int port, DateTimeOffset? deadline = null, CancellationToken cancellationToken = default)
+    public async Task<DialedConnection> DialAsync(IPDomain host, IReadOnlyList<IPAddress> addresses, int port, DateTimeOffset? deadline = null, DialHistory? history = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(addresses);
         if (addresses.Count == 0)
@@ -64,12 +68,7 @@ public sealed class Dialer
             {
                 var socket = await Connect(new IPEndPoint(address, port), local, perAddress.Token).ConfigureAwait(false);
                 socket.NoDelay = true;
-                var key = host.ToString();
-                if (!DialedIPs.TryGetValue(key, out var list))
-                {
-                    DialedIPs[key] = list = [];
-                }
-                list.Add(address);
+                history?.Record(host, address);
                 return new DialedConnection(socket, address);
             }
             catch (Exception e) when (e is SocketException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))

@@ -9,7 +9,19 @@ public static class MimeDeliveryRequest
     /// The message written once with CRLF line ends; 8BITMIME is required when it has 8-bit bytes, SMTPUTF8
     /// when an envelope address or a header is not ASCII (RFC 6531).
     /// </summary>
+    /// <exception cref="FormatException">An address is not a valid RFC 5321/6531 mailbox.</exception>
     public static DeliveryRequest Create(MimeMessage message, string mailFrom, IReadOnlyList<string> recipients, bool requireTls = false)
+    {
+        ArgumentNullException.ThrowIfNull(mailFrom);
+        ArgumentNullException.ThrowIfNull(recipients);
+        return Create(message, EnvelopeAddress.ParseReversePath(mailFrom), recipients.Select(EnvelopeAddress.Parse).ToList(), requireTls);
+    }
+
+    /// <summary>
+    /// The message written once with CRLF line ends; 8BITMIME is required when it has 8-bit bytes, SMTPUTF8
+    /// when an envelope address's local part or a header is not ASCII (RFC 6531).
+    /// </summary>
+    public static DeliveryRequest Create(MimeMessage message, EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> recipients, bool requireTls = false)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(mailFrom);
@@ -24,7 +36,7 @@ public static class MimeDeliveryRequest
         {
             requirements |= DeliveryRequirements.EightBitMime;
         }
-        if (headers.AsSpan().IndexOfAnyInRange((byte)0x80, (byte)0xff) >= 0 || !System.Text.Ascii.IsValid(mailFrom) || recipients.Any(r => !System.Text.Ascii.IsValid(r)))
+        if (headers.AsSpan().IndexOfAnyInRange((byte)0x80, (byte)0xff) >= 0 || mailFrom.RequiresSmtpUtf8 || recipients.Any(r => r.RequiresSmtpUtf8))
         {
             requirements |= DeliveryRequirements.SmtpUtf8;
         }

@@ -1,27 +1,70 @@
 namespace SmtpDeliver.Smtp;
 
 /// <summary>
-/// Wraps the connection's current stream (plain or TLS) and gives every read and write its own
-/// timeout, set by the caller before the operation, combined with the caller's cancellation token.
-/// A timeout surfaces as <see cref="TimeoutException"/>; the caller's cancellation as
-/// <see cref="OperationCanceledException"/>. The timer is reused, so an operation allocates nothing.
+/// Wraps the connection's current stream (plain or TLS) and bounds reads and writes by deadlines: one
+/// deadline for everything read until the caller sets the next (a whole reply, however slowly it
+/// trickles in), one for writes (optionally also a limit per write), and a session deadline that caps
+/// both. A deadline surfaces as <see cref="TimeoutException"/>; the caller's cancellation as
+/// <see cref="OperationCanceledException"/>. The timers are reused, so an operation allocates nothing.
 /// </summary>
 internal sealed class DeadlineStream : Stream
 {
     // Reads and writes run concurrently in pipelined transactions: each has its own timer.
     private CancellationTokenSource _readTimer = new();
     private CancellationTokenSource _writeTimer = new();
+    private long _readDeadline = long.MaxValue;
+    private long _writeDeadline = long.MaxValue;
+    private long _sessionDeadline = long.MaxValue;
+    private TimeSpan _readSpan = TimeSpan.FromMinutes(5);
+    private TimeSpan _writeSpan = TimeSpan.FromMinutes(5);
+    private TimeSpan? _perWrite;
 
     public DeadlineStream(Stream inner) => Inner = inner;
 
     /// <summary>The stream operations go to; replaced after a TLS handshake.</summary>
     public Stream Inner { get; set; }
 
-    /// <summary>Timeout for the next reads.</summary>
-    public TimeSpan ReadTimeoutSpan { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Starts a read deadline: every read from now until the next call must be done within <paramref name="timeout"/> in all.</summary>
+    public void StartReadDeadline(TimeSpan timeout)
+    {
+        _readSpan = timeout;
+        _readDeadline = Deadline(timeout);
+    }
 
-    /// <summary>Timeout for the next writes.</summary>
-    public TimeSpan WriteTimeoutSpan { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// Starts a write deadline: every write from now until the next call must be done within
+    /// <paramref name="timeout"/> in all, and each single write within <paramref name="perWrite"/> when given.
+    /// </summary>
+    public void StartWriteDeadline(TimeSpan timeout, TimeSpan? perWrite = null)
+    {
+        _writeSpan = timeout;
+        _writeDeadline = Deadline(timeout);
+        _perWrite = perWrite;
+    }
+
+    /// <summary>A deadline for the whole session that no read or write may pass; <c>null</c> for none.</summary>
+    public void SetSessionDeadline(TimeSpan? remaining) => _sessionDeadline = remaining is { } r ? Deadline(r) : long.MaxValue;
+
+    /// <summary>The time left until the session deadline; <c>null</c> when there is none.</summary>
+    public TimeSpan? SessionTimeLeft => _sessionDeadline == long.MaxValue ? null : Left(_sessionDeadline);
+
+    private static long Deadline(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return long.MaxValue;
+        }
+        var ticks = (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        return ticks > long.MaxValue - now ? long.MaxValue : now + ticks;
+    }
+
+    private static TimeSpan Left(long deadline) => deadline == long.MaxValue
+        ? Timeout.InfiniteTimeSpan
+        : TimeSpan.FromSeconds(Math.Max(0, deadline - System.Diagnostics.Stopwatch.GetTimestamp()) / (double)System.Diagnostics.Stopwatch.Frequency);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) =>
+        a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -35,14 +78,19 @@ internal sealed class DeadlineStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var token = Arm(ref _readTimer, ReadTimeoutSpan, cancellationToken, out var registration);
+        var left = Min(Left(_readDeadline), Left(_sessionDeadline));
+        if (left == TimeSpan.Zero)
+        {
+            throw ReadDeadlineExceeded();
+        }
+        var token = Arm(ref _readTimer, left, cancellationToken, out var registration);
         try
         {
             return await Inner.ReadAsync(buffer, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"no data from remote within {ReadTimeoutSpan.TotalSeconds:0.###}s");
+            throw ReadDeadlineExceeded();
         }
         finally
         {
@@ -52,20 +100,39 @@ internal sealed class DeadlineStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var token = Arm(ref _writeTimer, WriteTimeoutSpan, cancellationToken, out var registration);
+        var left = Min(Left(_writeDeadline), Left(_sessionDeadline));
+        if (_perWrite is { } perWrite)
+        {
+            left = Min(left, perWrite);
+        }
+        if (left == TimeSpan.Zero)
+        {
+            throw WriteDeadlineExceeded();
+        }
+        var token = Arm(ref _writeTimer, left, cancellationToken, out var registration);
         try
         {
             await Inner.WriteAsync(buffer, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"remote did not accept data within {WriteTimeoutSpan.TotalSeconds:0.###}s");
+            throw WriteDeadlineExceeded();
         }
         finally
         {
             await registration.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private TimeoutException ReadDeadlineExceeded() => Left(_sessionDeadline) == TimeSpan.Zero
+        ? new TimeoutException("session deadline passed while reading from remote")
+        : new TimeoutException($"no complete reply from remote within {_readSpan.TotalSeconds:0.###}s");
+
+    private TimeoutException WriteDeadlineExceeded() => Left(_sessionDeadline) == TimeSpan.Zero
+        ? new TimeoutException("session deadline passed while writing to remote")
+        : _perWrite is { } p && Left(_writeDeadline) > TimeSpan.Zero
+            ? new TimeoutException($"remote did not accept a block of data within {p.TotalSeconds:0.###}s")
+            : new TimeoutException($"remote did not accept data within {_writeSpan.TotalSeconds:0.###}s");
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -92,7 +159,10 @@ internal sealed class DeadlineStream : Stream
             timer.Dispose();
             timer = new CancellationTokenSource();
         }
-        timer.CancelAfter(timeout);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            timer.CancelAfter(timeout);
+        }
         registration = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timer)
             : default;

@@ -65,7 +65,8 @@ internal sealed class SmtpTransport : IAsyncDisposable
     /// <exception cref="SmtpException">Connection, timeout or protocol failure; the transport is then broken.</exception>
     public async ValueTask<Reply> ReadReplyAsync(SmtpCommand command, bool enhancedCodes, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        _io.ReadTimeoutSpan = timeout;
+        // One deadline for the whole reply, however slowly its bytes come.
+        _io.StartReadDeadline(timeout);
         string? first = null;
         List<string>? more = null;
         List<string>? moreTexts = null;
@@ -251,7 +252,7 @@ internal sealed class SmtpTransport : IAsyncDisposable
         {
             return;
         }
-        _io.WriteTimeoutSpan = timeout;
+        _io.StartWriteDeadline(timeout);
         try
         {
             await _io.WriteAsync(_writeBuffer.AsMemory(0, _writeLength), cancellationToken).ConfigureAwait(false);
@@ -271,8 +272,14 @@ internal sealed class SmtpTransport : IAsyncDisposable
         }
     }
 
-    /// <summary>Gives a raw write to the data writer its timeout.</summary>
-    public void SetWriteTimeout(TimeSpan timeout) => _io.WriteTimeoutSpan = timeout;
+    /// <summary>Bounds the data writer's writes: <paramref name="total"/> for all of them, <paramref name="perWrite"/> for each.</summary>
+    public void StartDataDeadline(TimeSpan total, TimeSpan perWrite) => _io.StartWriteDeadline(total, perWrite);
+
+    /// <summary>A deadline for the whole session that no read or write may pass; <c>null</c> for none.</summary>
+    public void SetSessionDeadline(TimeSpan? remaining) => _io.SetSessionDeadline(remaining);
+
+    /// <summary>The time left until the session deadline; <c>null</c> when there is none.</summary>
+    public TimeSpan? SessionTimeLeft => _io.SessionTimeLeft;
 
     private Span<byte> Reserve(int count)
     {

@@ -55,7 +55,7 @@ public class DelivererTests
     private static DeliveryRequest Request(params string[] recipients)
     {
         var message = Encoding.ASCII.GetBytes($"From: <sender@client.example.test>\r\nSubject: deliverer {Guid.NewGuid():N}\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n\r\nhello\r\n");
-        return new DeliveryRequest { MailFrom = "sender@client.example.test", Recipients = recipients, OpenMessage = () => new MemoryStream(message), Size = message.Length };
+        return new DeliveryRequest { MailFrom = EnvelopeAddress.Parse("sender@client.example.test"), Recipients = recipients.Select(EnvelopeAddress.Parse).ToList(), OpenMessage = () => new MemoryStream(message), Size = message.Length };
     }
 
     [Fact]
@@ -136,11 +136,16 @@ public class DelivererTests
         Assert.Equal("requiretls:none", o.Attempts[^1].TlsStatus);
         Assert.Contains("requiretls", o.Recipients[0].Error, StringComparison.Ordinal);
 
-        // Without verification the request cannot be met either; an opportunistic policy delivers anyway.
-        var unverified = await NewDeliverer(Zone()).DeliverAsync(Request("user@example.test") with { RequireTls = true });
+        // PKIX for an MX host found by DNSSEC counts as verified (RFC 8689 4.2.1): the missing extension refuses.
+        var pkix = await NewDeliverer(Zone()).DeliverAsync(Request("user@example.test") with { RequireTls = true });
+        Assert.Equal("requiretls:none", pkix.Attempts[^1].TlsStatus);
+
+        // With MX records that are not DNSSEC-authentic and no MTA-STS, a PKIX-valid certificate proves
+        // nothing about the host: the request cannot be met; an opportunistic policy delivers anyway.
+        var unverified = await NewDeliverer(Zone(z => z.AllAuthentic = false)).DeliverAsync(Request("user@example.test") with { RequireTls = true });
         Assert.Equal("requiretls:nocertmatch", unverified.Attempts[^1].TlsStatus);
         Assert.Equal(RecipientStatus.Transient, unverified.Recipients[0].Status);
-        var gentle = await NewDeliverer(Zone(), RequireTlsPolicy.Opportunistic).DeliverAsync(Request("user@example.test") with { RequireTls = true });
+        var gentle = await NewDeliverer(Zone(z => z.AllAuthentic = false), RequireTlsPolicy.Opportunistic).DeliverAsync(Request("user@example.test") with { RequireTls = true });
         Assert.Equal(RecipientStatus.Delivered, gentle.Recipients[0].Status);
     }
 

@@ -81,7 +81,7 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
     private static DeliveryRequest Request(bool requireTls = false)
     {
         var message = Encoding.ASCII.GetBytes("Subject: mta-sts\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n\r\nhello\r\n");
-        return new DeliveryRequest { MailFrom = "sender@client.example.test", Recipients = ["user@example.test"], OpenMessage = () => new MemoryStream(message), Size = message.Length, RequireTls = requireTls };
+        return new DeliveryRequest { MailFrom = EnvelopeAddress.Parse("sender@client.example.test"), Recipients = [EnvelopeAddress.Parse("user@example.test")], OpenMessage = () => new MemoryStream(message), Size = message.Length, RequireTls = requireTls };
     }
 
     private const string Enforce = "version: STSv1\nmode: enforce\nmx: *.example.test\nmax_age: 86400\n";

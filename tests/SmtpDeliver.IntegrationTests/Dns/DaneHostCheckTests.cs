@@ -76,8 +76,8 @@ public class RealStackDeliveryTests
         var message = System.Text.Encoding.ASCII.GetBytes("Subject: real stack\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n\r\nhello\r\n");
         var o = await deliverer.DeliverAsync(new DeliveryRequest
         {
-            MailFrom = "sender@client.example.test",
-            Recipients = ["user@delivery.dnssec.test"],
+            MailFrom = EnvelopeAddress.Parse("sender@client.example.test"),
+            Recipients = [EnvelopeAddress.Parse("user@delivery.dnssec.test")],
             OpenMessage = () => new MemoryStream(message),
             Size = message.Length,
         });

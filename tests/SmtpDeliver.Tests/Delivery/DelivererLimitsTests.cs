@@ -50,8 +50,8 @@ public class DelivererLimitsTests
         var message = "Subject: x\r\n\r\nbody\r\n"u8.ToArray();
         var outcome = await deliverer.DeliverAsync(new DeliveryRequest
         {
-            MailFrom = "a@client.example",
-            Recipients = ["r1@example.org", "r2@example.org", "r3@example.org"],
+            MailFrom = EnvelopeAddress.Parse("a@client.example"),
+            Recipients = [EnvelopeAddress.Parse("r1@example.org"), EnvelopeAddress.Parse("r2@example.org"), EnvelopeAddress.Parse("r3@example.org")],
             OpenMessage = () => new MemoryStream(message),
             Size = message.Length,
         });

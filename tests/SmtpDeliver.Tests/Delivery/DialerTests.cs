@@ -23,22 +23,23 @@ public class DialerTests
             },
         };
         var host = IPDomain.Of(Domain.Parse("dualstack.example"));
+        var history = new DialHistory();
 
-        var first = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, host, dialer.DialedIPs, default);
+        var first = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, host, history.Snapshot(), default);
         Assert.Equal([IPAddress.Parse("127.0.0.1"), IPAddress.IPv6Loopback], first.Addresses);
         Assert.True(first.DualStack);
-        using (var c = await dialer.DialAsync(host, first.Addresses, 25))
+        using (var c = await dialer.DialAsync(host, first.Addresses, 25, history: history))
         {
             Assert.Equal(IPAddress.Parse("127.0.0.1"), c.Address);
         }
 
-        var second = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, host, dialer.DialedIPs, default);
+        var second = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, host, history.Snapshot(), default);
         Assert.Equal([IPAddress.IPv6Loopback, IPAddress.Parse("127.0.0.1")], second.Addresses);
-        using (var c = await dialer.DialAsync(host, second.Addresses, 25))
+        using (var c = await dialer.DialAsync(host, second.Addresses, 25, history: history))
         {
             Assert.Equal(IPAddress.IPv6Loopback, c.Address);
         }
-        Assert.Equal([IPAddress.Parse("127.0.0.1"), IPAddress.IPv6Loopback], dialer.DialedIPs["dualstack.example"]);
+        Assert.Equal([IPAddress.Parse("127.0.0.1"), IPAddress.IPv6Loopback], history.For(host));
     }
 
     [Fact]

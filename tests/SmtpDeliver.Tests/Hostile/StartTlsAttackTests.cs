@@ -108,6 +108,9 @@ public class StartTlsAttackTests
             await ss.ExpectAsync("EHLO localhost");
             await ss.WriteLineAsync("250-mx.example");
             await ss.WriteLineAsync("250 AUTH PLAIN LOGIN");
+            // RFC 5321 4.1.1.10: the session is still in step, so the client says QUIT.
+            await ss.ExpectAsync("QUIT");
+            await ss.WriteLineAsync("221 bye");
             Assert.Null(await ss.ReadLineAsync());
         });
         var e = await SetupFailsAsync(s, TlsMode.Opportunistic, Fast with { Auth = Plain });

@@ -104,6 +104,9 @@ public class ClientAuthExchangeTests
             await ss.ExpectAsync("EHLO localhost");
             await ss.WriteLineAsync("250-mox.example");
             await ss.WriteLineAsync("250 AUTH PLAIN");
+            // RFC 5321 4.1.1.10: the session is still in step, so the client says QUIT.
+            await ss.ExpectAsync("QUIT");
+            await ss.WriteLineAsync("221 bye");
             Assert.Null(await ss.ReadLineAsync());
         });
         var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("PLAIN", true, new SaslStep(B("\0user\0secret"), true)), allowCleartext: false);

@@ -1,0 +1,66 @@
+using System.Net;
+using SmtpDeliver.Dns;
+
+namespace SmtpDeliver.Delivery;
+
+/// <summary>
+/// The addresses dialed for one message, per host, so the next attempt tries the other address family
+/// first and a greylisting server sees the same client address again (RFC 5321 5.1, as mox's queue keeps
+/// it per message). One history belongs to one message: keep it with the message between attempts.
+/// Thread-safe and bounded: at most <see cref="MaxHosts"/> hosts with <see cref="MaxAddressesPerHost"/>
+/// addresses each, the oldest forgotten first.
+/// </summary>
+public sealed class DialHistory
+{
+    /// <summary>Hosts remembered.</summary>
+    public const int MaxHosts = 64;
+
+    /// <summary>Addresses remembered per host.</summary>
+    public const int MaxAddressesPerHost = 32;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, List<IPAddress>> _byHost = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Queue<string> _hostOrder = new();
+
+    /// <summary>Notes that <paramref name="address"/> of <paramref name="host"/> was dialed.</summary>
+    public void Record(IPDomain host, IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var key = host.ToString();
+        lock (_lock)
+        {
+            if (!_byHost.TryGetValue(key, out var list))
+            {
+                if (_byHost.Count == MaxHosts)
+                {
+                    _byHost.Remove(_hostOrder.Dequeue());
+                }
+                _byHost[key] = list = [];
+                _hostOrder.Enqueue(key);
+            }
+            if (list.Count == MaxAddressesPerHost)
+            {
+                list.RemoveAt(0);
+            }
+            list.Add(address);
+        }
+    }
+
+    /// <summary>The addresses dialed for <paramref name="host"/>, oldest first.</summary>
+    public IReadOnlyList<IPAddress> For(IPDomain host)
+    {
+        lock (_lock)
+        {
+            return _byHost.TryGetValue(host.ToString(), out var list) ? [.. list] : [];
+        }
+    }
+
+    /// <summary>A copy for <see cref="Gather.IPsAsync"/>.</summary>
+    internal IReadOnlyDictionary<string, List<IPAddress>> Snapshot()
+    {
+        lock (_lock)
+        {
+            return _byHost.ToDictionary(e => e.Key, e => e.Value.ToList(), StringComparer.OrdinalIgnoreCase);
+        }
+    }
+}
