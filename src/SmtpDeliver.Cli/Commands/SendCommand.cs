@@ -64,7 +64,7 @@ internal static class SendCommand
                 RecipientDomainResult = domainResult,
                 HostResult = hostResult,
                 IgnoreTlsVerifyErrors = result.GetValue(tlsRequiredNo),
-                AllowCleartextAuthWithoutTls = result.GetValue(allowInsecureAuth),
+                AuthSecurity = result.GetValue(allowInsecureAuth) ? AuthSecurity.AllowCleartext : AuthSecurity.VerifiedTls,
             };
             if (result.GetValue(user) is { } username)
             {

@@ -15,6 +15,7 @@ public class ClientAuthSecurityTests
 {
     private static readonly SaslCredentials Password = SaslCredentials.WithPassword("mjl", "test");
     private static readonly ClientOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) };
+    private static readonly SaslChooserOptions Uncapped = new() { ScramMaxIterations = int.MaxValue };
 
     /// <summary>
     /// A server that offers <paramref name="mechanisms"/> (after STARTTLS with <paramref name="certificate"/>
@@ -97,11 +98,11 @@ public class ClientAuthSecurityTests
     }
 
     private static async Task<SmtpDeliver.Client> ConnectAsync(ScriptedSmtpServer s, TlsMode mode, ClientOptions options, string remote = "mox.example", bool verifyPkix = false, CancellationToken cancellationToken = default) =>
-        await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), mode, verifyPkix, Domain.Parse("localhost"), Domain.Parse(remote), options, cancellationToken);
+        await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), mode, verifyPkix, Domain.Parse("localhost"), remote.Length == 0 ? default : Domain.Parse(remote), options, cancellationToken);
 
-    private static async Task<SmtpException> RefusedAsync(ScriptedSmtpServer s, TlsMode mode, ClientOptions options, bool verifyPkix = false)
+    private static async Task<SmtpException> RefusedAsync(ScriptedSmtpServer s, TlsMode mode, ClientOptions options, bool verifyPkix = false, string remote = "mox.example")
     {
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await ConnectAsync(s, mode, options, verifyPkix: verifyPkix));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await ConnectAsync(s, mode, options, remote, verifyPkix));
         await s.CompletionAsync();
         // Not a single AUTH byte reached the server.
         Assert.DoesNotContain(s.Transcript, l => l.StartsWith("C: AUTH", StringComparison.Ordinal));
@@ -124,7 +125,43 @@ public class ClientAuthSecurityTests
     {
         // Issue 11 item 2: failed before the fix (PLAIN went to any certificate: the server saw AUTH PLAIN).
         await using var s = Server("PLAIN", TestCertificates.Server);
-        await RefusedAsync(s, TlsMode.Opportunistic, Fast with { Auth = SaslMechanismChooser.Selector(Password) });
+        var e = await RefusedAsync(s, TlsMode.Opportunistic, Fast with { Auth = SaslMechanismChooser.Selector(Password) });
+        Assert.Equal(SmtpErrorReason.UnverifiedTlsAuthentication, e.Reason);
+        Assert.Contains("PLAIN", e.Message, StringComparison.Ordinal);
+        Assert.Contains("certificate not trusted", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Trusted_certificate_without_a_remote_name_to_match_is_not_verified()
+    {
+        // Issue 11 item 2: failed before the fix (AUTH went to a server whose certificate was matched to no name).
+        await using var s = Server("PLAIN", TestCertificates.Server);
+        var e = await RefusedAsync(s, TlsMode.Opportunistic, Fast with { Auth = SaslMechanismChooser.Selector(Password), RootCertificates = TestCertificates.Roots(TestCertificates.Server) }, remote: "");
+        Assert.Equal(SmtpErrorReason.UnverifiedTlsAuthentication, e.Reason);
+    }
+
+    [Fact]
+    public async Task Any_tls_accepts_the_untrusted_certificate_when_named()
+    {
+        await using var s = Server("PLAIN", TestCertificates.Server);
+        await ProceedsAsync(s, TlsMode.Opportunistic, Fast with { Auth = SaslMechanismChooser.Selector(Password), AuthSecurity = AuthSecurity.AnyTls });
+    }
+
+    [Theory]
+    [InlineData("PLAIN")]
+    [InlineData("SCRAM-SHA-256")]
+    public async Task Allow_cleartext_authenticates_without_tls_when_named(string mechanism)
+    {
+        await using var s = Server(mechanism, certificate: null);
+        await ProceedsAsync(s, TlsMode.Opportunistic, Fast with { Auth = SaslMechanismChooser.Selector(Password), AuthSecurity = AuthSecurity.AllowCleartext });
+    }
+
+    [Fact]
+    public async Task Any_tls_still_refuses_a_connection_without_tls()
+    {
+        await using var s = Server("SCRAM-SHA-256", certificate: null);
+        var e = await RefusedAsync(s, TlsMode.Opportunistic, Fast with { Auth = SaslMechanismChooser.Selector(Password), AuthSecurity = AuthSecurity.AnyTls });
+        Assert.Equal(SmtpErrorReason.CleartextAuthentication, e.Reason);
     }
 
     [Fact]
@@ -132,7 +169,8 @@ public class ClientAuthSecurityTests
     {
         // Issue 11 item 2: failed before the fix (IgnoreTlsVerifyErrors let the password go to the unverified server).
         await using var s = Server("PLAIN", TestCertificates.Server);
-        await RefusedAsync(s, TlsMode.RequiredStartTls, Fast with { Auth = SaslMechanismChooser.Selector(Password), IgnoreTlsVerifyErrors = true }, verifyPkix: true);
+        var e = await RefusedAsync(s, TlsMode.RequiredStartTls, Fast with { Auth = SaslMechanismChooser.Selector(Password), IgnoreTlsVerifyErrors = true }, verifyPkix: true);
+        Assert.Equal(SmtpErrorReason.UnverifiedTlsAuthentication, e.Reason);
     }
 
     [Theory]
@@ -142,7 +180,9 @@ public class ClientAuthSecurityTests
     {
         // Issue 11 item 2: failed before the fix (SCRAM and CRAM-MD5 ran in cleartext, offline-crackable).
         await using var s = Server(mechanism, certificate: null);
-        await RefusedAsync(s, TlsMode.Opportunistic, Fast with { Auth = SaslMechanismChooser.Selector(Password) });
+        var e = await RefusedAsync(s, TlsMode.Opportunistic, Fast with { Auth = SaslMechanismChooser.Selector(Password) });
+        Assert.Equal(SmtpErrorReason.CleartextAuthentication, e.Reason);
+        Assert.Contains(mechanism, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -164,11 +204,11 @@ public class ClientAuthSecurityTests
     public async Task Scram_iteration_count_above_the_cap_is_refused_and_the_exchange_aborted()
     {
         // Issue 11 item 2: failed before the fix (any count up to 999,999,999 was hashed, blocking the thread).
-        await using var s = Server("SCRAM-SHA-256", TestCertificates.Server, scramIterations: 5_000_000);
+        await using var s = Server("SCRAM-SHA-256", TestCertificates.Server, scramIterations: 999_999_999);
         var e = await Assert.ThrowsAsync<SmtpException>(async () => await ConnectAsync(s, TlsMode.Opportunistic,
             Fast with { Auth = SaslMechanismChooser.Selector(Password), RootCertificates = TestCertificates.Roots(TestCertificates.Server) }));
         await s.CompletionAsync();
-        Assert.IsType<SaslException>(e.InnerException);
+        Assert.Equal(SaslErrorReason.IterationCountTooHigh, Assert.IsType<SaslException>(e.InnerException).Reason);
         // After the server-first message the client sent only the abort.
         var afterChallenge = s.Transcript.SkipWhile(l => !l.StartsWith("S: 334 ", StringComparison.Ordinal)).Where(l => l.StartsWith("C: ", StringComparison.Ordinal));
         Assert.Equal(["C: *"], afterChallenge);
@@ -183,8 +223,23 @@ public class ClientAuthSecurityTests
         // Cancelled once the server has asked for the count, so the client is hashing (or about to).
         await using var s = Server("SCRAM-SHA-256", TestCertificates.Server, scramIterations: 999_999_999, afterServerFirst: () => cts.CancelAfter(TimeSpan.FromMilliseconds(50)));
         var connect = ConnectAsync(s, TlsMode.Opportunistic,
-            Fast with { Auth = SaslMechanismChooser.Selector(Password), RootCertificates = TestCertificates.Roots(TestCertificates.Server) },
+            Fast with { Auth = SaslMechanismChooser.Selector(Password, options: Uncapped), RootCertificates = TestCertificates.Roots(TestCertificates.Server) },
             cancellationToken: cts.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await connect.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Auth_timeout_while_scram_hashes_fails_the_session()
+    {
+        // Issue 11 item 2: failed before the fix (the AUTH timeout covered only reads and writes, not the hashing).
+        await using var s = Server("SCRAM-SHA-256", TestCertificates.Server, scramIterations: 999_999_999);
+        var options = Fast with
+        {
+            Auth = SaslMechanismChooser.Selector(Password, options: Uncapped),
+            RootCertificates = TestCertificates.Roots(TestCertificates.Server),
+            Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { Command = TimeSpan.FromSeconds(2) },
+        };
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await ConnectAsync(s, TlsMode.Opportunistic, options).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal((SmtpErrorReason.Timeout, false, SmtpCommand.Auth), (e.Reason, e.Permanent, e.Command));
     }
 }
