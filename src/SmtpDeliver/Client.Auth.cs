@@ -24,13 +24,9 @@ public sealed partial class Client
             throw new SmtpException(SmtpErrorReason.Authentication, true, SmtpCommand.Auth,
                 $"no matching authentication mechanism; server supports {(mechanisms.Count > 0 ? string.Join(", ", mechanisms) : "none")}");
         }
-        if (sasl.SendsCleartextCredentials && Tls is null && !_options.AllowCleartextAuthWithoutTls)
-        {
-            throw new SmtpException(SmtpErrorReason.CleartextAuthentication, true, SmtpCommand.Auth,
-                $"refusing authentication mechanism {sasl.Name} on a connection without tls: it would send credentials in cleartext");
-        }
+        CheckAuthSecurity(sasl);
 
-        var step = NextStep(sasl, null, "initial step");
+        var step = await NextStepAsync(sasl, null, cancellationToken).ConfigureAwait(false);
         _transport.BeginLine();
         _transport.Append("AUTH ");
         _transport.Append(sasl.Name);
@@ -81,7 +77,7 @@ public sealed partial class Client
             }
             try
             {
-                step = sasl.NextStep(challenge);
+                step = await NextStepAsync(sasl, challenge, cancellationToken).ConfigureAwait(false);
             }
             catch (SaslException e)
             {
@@ -99,15 +95,76 @@ public sealed partial class Client
         }
     }
 
-    private static SaslStep NextStep(ISaslClient sasl, byte[]? challenge, string what)
+    /// <summary>
+    /// RFC 8314 3 and RFC 4954 14: credentials only go to a server whose identity was verified, unless
+    /// <see cref="ClientOptions.AuthSecurity"/> names a weaker choice. Checked before any AUTH byte is written.
+    /// </summary>
+    private void CheckAuthSecurity(ISaslClient sasl)
     {
+        var security = _options.AuthSecurity;
+        if (Tls is null)
+        {
+            if (security != AuthSecurity.AllowCleartext)
+            {
+                var what = sasl.SendsCleartextCredentials ? "it would send credentials in cleartext" : "its exchange could be recorded and cracked offline";
+                throw new SmtpException(SmtpErrorReason.CleartextAuthentication, true, SmtpCommand.Auth,
+                    $"refusing authentication mechanism {sasl.Name} on a connection without tls: {what}");
+            }
+            return;
+        }
+        if (security == AuthSecurity.VerifiedTls && UnverifiedServerProblem() is { } problem)
+        {
+            throw new SmtpException(SmtpErrorReason.UnverifiedTlsAuthentication, true, SmtpCommand.Auth,
+                $"refusing authentication mechanism {sasl.Name}: the tls server certificate was not verified ({problem})");
+        }
+    }
+
+    /// <summary>Why the TLS server is not verified for AUTH; <c>null</c> when PKIX or DANE verified it.</summary>
+    private string? UnverifiedServerProblem()
+    {
+        if (Dane is { } dane)
+        {
+            // RFC 7672 2.2: with TLSA records DANE decides; a failure passed over with
+            // IgnoreTlsVerifyErrors is not made good by PKIX.
+            return dane.Verified ? null : "dane: no tlsa record matches the certificate";
+        }
+        if (Pkix is not { } pkix)
+        {
+            return "pkix: no certificate was seen";
+        }
+        if (!pkix.Verified)
+        {
+            return "pkix: " + pkix.Problem;
+        }
+        // Without a remote host name PKIX checked no name: any trusted certificate would have passed.
+        return _remoteHostname.Ascii.Length == 0 ? "pkix: no remote host name to verify the certificate for" : null;
+    }
+
+    /// <summary>
+    /// One mechanism step, bounded by the caller's token and the AUTH timeout (<see cref="SmtpTimeouts.Command"/>):
+    /// SCRAM's key derivation stops on either. A timeout leaves the exchange half done: the session is broken.
+    /// </summary>
+    private async ValueTask<SaslStep> NextStepAsync(ISaslClient sasl, byte[]? challenge, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeouts.Command);
         try
         {
-            return sasl.NextStep(challenge);
+            return await sasl.NextStepAsync(challenge, timeout.Token).ConfigureAwait(false);
         }
-        catch (SaslException e)
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new SmtpException(SmtpErrorReason.Authentication, false, SmtpCommand.Auth, $"{what} of authentication mechanism {sasl.Name}: {e.Message}", null, e);
+            throw _transport.Break(SmtpErrorReason.Timeout, SmtpCommand.Auth,
+                $"authentication mechanism {sasl.Name} did not finish its step within {_timeouts.Command}", string.Empty, null, e);
+        }
+        catch (OperationCanceledException)
+        {
+            _transport.Broken = true;
+            throw;
+        }
+        catch (SaslException e) when (challenge is null)
+        {
+            throw new SmtpException(SmtpErrorReason.Authentication, false, SmtpCommand.Auth, $"initial step of authentication mechanism {sasl.Name}: {e.Message}", null, e);
         }
     }
 

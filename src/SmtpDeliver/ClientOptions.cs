@@ -24,13 +24,11 @@ public sealed record ClientOptions
     public SaslClientSelector? Auth { get; init; }
 
     /// <summary>
-    /// Allow a mechanism that sends cleartext credentials (PLAIN, LOGIN, bearer tokens) on a connection
-    /// without TLS. Off by default: such a mechanism is refused before anything is sent.
+    /// What the connection must offer before AUTH of any mechanism: by default TLS with a verified server
+    /// certificate (PKIX or DANE). Weaker settings are named and documented with their risk on
+    /// <see cref="SmtpDeliver.AuthSecurity"/>. A refused AUTH sends nothing.
     /// </summary>
-    public bool AllowCleartextAuthWithoutTls { get; init; }
-
-    /// <summary>What the connection must offer before AUTH (placeholder until the SASL change lands).</summary>
-    public AuthSecurity AuthSecurity { get; init; }
+    public AuthSecurity AuthSecurity { get; init; } = AuthSecurity.VerifiedTls;
 
     /// <summary>Roots for PKIX verification instead of the system's trust store.</summary>
     public X509Certificate2Collection? RootCertificates { get; init; }

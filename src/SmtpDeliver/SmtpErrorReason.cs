@@ -33,6 +33,14 @@ public enum SmtpErrorReason
     MessageData,
     /// <summary>Authentication could not be started or failed on the client side (no common mechanism, mechanism error).</summary>
     Authentication,
-    /// <summary>A mechanism that sends cleartext credentials was refused on a connection without TLS.</summary>
+    /// <summary>
+    /// Authentication was refused, before anything was sent, on a connection without TLS (see
+    /// <see cref="ClientOptions.AuthSecurity"/>).
+    /// </summary>
     CleartextAuthentication,
+    /// <summary>
+    /// Authentication was refused, before anything was sent, because the server certificate was not verified
+    /// by PKIX or DANE (see <see cref="ClientOptions.AuthSecurity"/>).
+    /// </summary>
+    UnverifiedTlsAuthentication,
 }

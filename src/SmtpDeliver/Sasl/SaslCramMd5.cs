@@ -28,7 +28,13 @@ public sealed class SaslCramMd5 : ISaslClient
     public bool SendsCleartextCredentials => false;
 
     /// <inheritdoc/>
-    public SaslStep NextStep(byte[]? fromServer)
+    public ValueTask<SaslStep> NextStepAsync(byte[]? fromServer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Step(fromServer));
+    }
+
+    private SaslStep Step(byte[]? fromServer)
     {
         switch (_step++)
         {

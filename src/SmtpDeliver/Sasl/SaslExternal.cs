@@ -17,7 +17,13 @@ public sealed class SaslExternal(string authorizationIdentity = "") : ISaslClien
     public bool SendsCleartextCredentials => false;
 
     /// <inheritdoc/>
-    public SaslStep NextStep(byte[]? fromServer)
+    public ValueTask<SaslStep> NextStepAsync(byte[]? fromServer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Step());
+    }
+
+    private SaslStep Step()
     {
         if (_step++ != 0)
         {

@@ -17,7 +17,13 @@ public sealed class SaslLogin(string username, string password) : ISaslClient
     public bool SendsCleartextCredentials => true;
 
     /// <inheritdoc/>
-    public SaslStep NextStep(byte[]? fromServer) => _step++ switch
+    public ValueTask<SaslStep> NextStepAsync(byte[]? fromServer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Step());
+    }
+
+    private SaslStep Step() => _step++ switch
     {
         0 => new SaslStep(Encoding.UTF8.GetBytes(username), false),
         // The server's prompt ("Password:") carries no information.

@@ -3,9 +3,10 @@ namespace SmtpDeliver.Sasl;
 /// <summary>
 /// Picks the strongest mechanism both sides support for the given credentials:
 /// SCRAM-SHA-256-PLUS, SCRAM-SHA-256, SCRAM-SHA-1-PLUS, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN (passwords);
-/// OAUTHBEARER, XOAUTH2 (tokens); EXTERNAL (client certificate). -PLUS only with channel binding data
-/// (TLS 1.2). Whether a mechanism that sends reusable credentials may run without TLS is decided by the
-/// client (<see cref="ClientOptions.AllowCleartextAuthWithoutTls"/>), which refuses it by default.
+/// OAUTHBEARER, XOAUTH2 (tokens); EXTERNAL (client certificate). -PLUS only when
+/// <see cref="SaslChooserOptions.AllowTlsUniqueChannelBinding"/> is set and the connection has channel
+/// binding data (TLS 1.2), or when named explicitly. Whether any mechanism may run on the connection is
+/// decided by the client (<see cref="ClientOptions.AuthSecurity"/>: verified TLS by default).
 /// </summary>
 public static class SaslMechanismChooser
 {
@@ -17,17 +18,22 @@ public static class SaslMechanismChooser
     /// </summary>
     /// <param name="credentials">What to authenticate with.</param>
     /// <param name="mechanism">A mechanism to use instead of choosing; it must be offered by the server.</param>
-    public static SaslClientSelector Selector(SaslCredentials credentials, string? mechanism = null) =>
-        (serverMechanisms, tls) => Choose(serverMechanisms, tls, credentials, mechanism);
+    /// <param name="options">Channel binding and the SCRAM iteration cap; <see cref="SaslChooserOptions.Default"/> when <c>null</c>.</param>
+    public static SaslClientSelector Selector(SaslCredentials credentials, string? mechanism = null, SaslChooserOptions? options = null) =>
+        (serverMechanisms, tls) => Choose(serverMechanisms, tls, credentials, mechanism, options);
 
     /// <summary>Chooses and creates the mechanism.</summary>
     /// <exception cref="SaslException">No usable mechanism: <see cref="SaslErrorReason.NoCommonMechanism"/>, <see cref="SaslErrorReason.UnsupportedMechanism"/> or <see cref="SaslErrorReason.InvalidCredentials"/>.</exception>
-    public static ISaslClient Choose(IReadOnlyList<string> serverMechanisms, Tls.TlsConnectionInfo? tls, SaslCredentials credentials, string? mechanism = null)
+    public static ISaslClient Choose(IReadOnlyList<string> serverMechanisms, Tls.TlsConnectionInfo? tls, SaslCredentials credentials, string? mechanism = null, SaslChooserOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(serverMechanisms);
         ArgumentNullException.ThrowIfNull(credentials);
+        options ??= SaslChooserOptions.Default;
         var offered = new HashSet<string>(serverMechanisms, StringComparer.OrdinalIgnoreCase);
+        // RFC 7677 4 / RFC 7627: tls-unique is only safe with the extended master secret, which SslStream
+        // cannot confirm; bind only when the caller opted in (or names a -PLUS mechanism below).
         var binding = tls?.TlsUnique;
+        var mayBind = binding is not null && options.AllowTlsUniqueChannelBinding;
         string name;
         if (mechanism is not null)
         {
@@ -40,18 +46,19 @@ public static class SaslMechanismChooser
         else
         {
             var order = credentials.UseClientCertificate ? ["EXTERNAL"] : credentials.AccessToken is not null ? TokenOrder : PasswordOrder;
-            name = order.FirstOrDefault(m => offered.Contains(m) && (!m.EndsWith("-PLUS", StringComparison.Ordinal) || binding is not null))
+            name = order.FirstOrDefault(m => offered.Contains(m) && (!m.EndsWith("-PLUS", StringComparison.Ordinal) || mayBind))
                 ?? throw new SaslException(SaslErrorReason.NoCommonMechanism, $"no mechanism in common for these credentials; server offers {Describe(serverMechanisms)}");
         }
-        return Create(name, credentials, binding, clientCouldBind: binding is not null);
+        // RFC 5802 6: gs2 flag "y" only when we would have bound; when we chose not to, "n".
+        return Create(name, credentials, binding, clientCouldBind: mayBind, options.ScramMaxIterations);
     }
 
-    private static ISaslClient Create(string name, SaslCredentials c, byte[]? binding, bool clientCouldBind) => name switch
+    private static ISaslClient Create(string name, SaslCredentials c, byte[]? binding, bool clientCouldBind, int maxIterations) => name switch
     {
-        "SCRAM-SHA-256-PLUS" => new SaslScram(ScramHash.Sha256, c.Username, Password(c), binding ?? throw NoBinding(name)),
-        "SCRAM-SHA-256" => new SaslScram(ScramHash.Sha256, c.Username, Password(c), null, clientCouldBind),
-        "SCRAM-SHA-1-PLUS" => new SaslScram(ScramHash.Sha1, c.Username, Password(c), binding ?? throw NoBinding(name)),
-        "SCRAM-SHA-1" => new SaslScram(ScramHash.Sha1, c.Username, Password(c), null, clientCouldBind),
+        "SCRAM-SHA-256-PLUS" => new SaslScram(ScramHash.Sha256, c.Username, Password(c), binding ?? throw NoBinding(name)) { MaxIterations = maxIterations },
+        "SCRAM-SHA-256" => new SaslScram(ScramHash.Sha256, c.Username, Password(c), null, clientCouldBind) { MaxIterations = maxIterations },
+        "SCRAM-SHA-1-PLUS" => new SaslScram(ScramHash.Sha1, c.Username, Password(c), binding ?? throw NoBinding(name)) { MaxIterations = maxIterations },
+        "SCRAM-SHA-1" => new SaslScram(ScramHash.Sha1, c.Username, Password(c), null, clientCouldBind) { MaxIterations = maxIterations },
         "CRAM-MD5" => new SaslCramMd5(c.Username, Password(c)),
         "PLAIN" => new SaslPlain(c.Username, Password(c)),
         "LOGIN" => new SaslLogin(c.Username, Password(c)),

@@ -21,7 +21,13 @@ public sealed class SaslOAuthBearer(string username, string accessToken, string 
     public bool AnswersErrorChallenge => true;
 
     /// <inheritdoc/>
-    public SaslStep NextStep(byte[]? fromServer) => _step++ switch
+    public ValueTask<SaslStep> NextStepAsync(byte[]? fromServer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Step());
+    }
+
+    private SaslStep Step() => _step++ switch
     {
         0 => new SaslStep(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
             $"n,a={SaslScram.EscapeName(username)},\u0001host={host}\u0001port={port}\u0001auth=Bearer {accessToken}\u0001\u0001")), true),

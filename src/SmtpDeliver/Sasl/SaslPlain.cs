@@ -17,7 +17,13 @@ public sealed class SaslPlain(string username, string password) : ISaslClient
     public bool SendsCleartextCredentials => true;
 
     /// <inheritdoc/>
-    public SaslStep NextStep(byte[]? fromServer)
+    public ValueTask<SaslStep> NextStepAsync(byte[]? fromServer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Step());
+    }
+
+    private SaslStep Step()
     {
         if (_step++ != 0)
         {

@@ -24,7 +24,13 @@ public sealed class SaslXOAuth2(string username, string accessToken) : ISaslClie
     public string? ServerError { get; private set; }
 
     /// <inheritdoc/>
-    public SaslStep NextStep(byte[]? fromServer)
+    public ValueTask<SaslStep> NextStepAsync(byte[]? fromServer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Step(fromServer));
+    }
+
+    private SaslStep Step(byte[]? fromServer)
     {
         switch (_step++)
         {

@@ -20,7 +20,7 @@ public class DovecotSubmissionTests
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IntegrationEnvironment.Get("postfix", "HOST"), IntegrationEnvironment.GetInt("postfix", portKey));
         return await Client.NewAsync(socket, mode, verifyPkix: true, Domain.Parse("client.example.test"), Domain.Parse(IntegrationEnvironment.Get("postfix", "SERVER_NAME")),
-            new ClientOptions { RootCertificates = Roots, Auth = auth, AllowCleartextAuthWithoutTls = allowCleartext, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)) });
+            new ClientOptions { RootCertificates = Roots, Auth = auth, AuthSecurity = allowCleartext ? AuthSecurity.AllowCleartext : AuthSecurity.VerifiedTls, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)) });
     }
 
     private static SaslClientSelector Recording(SaslClientSelector inner, List<string> chosen) => (m, tls) =>

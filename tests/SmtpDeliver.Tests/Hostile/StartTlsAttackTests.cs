@@ -28,7 +28,7 @@ public class StartTlsAttackTests
     public async Task SEC01_stripped_starttls_in_required_mode_is_still_sent_and_its_failure_ends_the_session()
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250-mx.example", "S: 250 AUTH PLAIN", "C: STARTTLS", "S: 502 5.5.1 not implemented");
-        var e = await SetupFailsAsync(s, TlsMode.RequiredStartTls, Fast with { Auth = Plain, AllowCleartextAuthWithoutTls = true });
+        var e = await SetupFailsAsync(s, TlsMode.RequiredStartTls, Fast with { Auth = Plain, AuthSecurity = AuthSecurity.AllowCleartext });
         Assert.Equal(SmtpErrorReason.Tls, e.Reason);
         AssertNothingSensitiveSent(s);
     }
@@ -56,7 +56,7 @@ public class StartTlsAttackTests
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250-mx.example", "S: 250 STARTTLS", "C: STARTTLS", $"S: {code} no tls for you");
         var result = new Result(PolicyType.NoPolicyFound, "mx.example");
-        var e = await SetupFailsAsync(s, TlsMode.RequiredStartTls, Fast with { HostResult = result, Auth = Plain, AllowCleartextAuthWithoutTls = true });
+        var e = await SetupFailsAsync(s, TlsMode.RequiredStartTls, Fast with { HostResult = result, Auth = Plain, AuthSecurity = AuthSecurity.AllowCleartext });
         Assert.Equal((SmtpErrorReason.Tls, code, code >= 500), (e.Reason, e.Code, e.Permanent));
         Assert.Equal($"smtp-starttls-reply-code-{code}", Assert.Single(result.FailureDetails).FailureReasonCode);
         AssertNothingSensitiveSent(s);
@@ -84,7 +84,7 @@ public class StartTlsAttackTests
     public async Task SEC04_helo_only_server_still_gets_starttls_in_required_mode()
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 502 5.5.1 what", "C: HELO localhost", "S: 250 mx.example", "C: STARTTLS", "S: 502 5.5.1 what");
-        var e = await SetupFailsAsync(s, TlsMode.RequiredStartTls, Fast with { Auth = Plain, AllowCleartextAuthWithoutTls = true });
+        var e = await SetupFailsAsync(s, TlsMode.RequiredStartTls, Fast with { Auth = Plain, AuthSecurity = AuthSecurity.AllowCleartext });
         Assert.Equal(SmtpErrorReason.Tls, e.Reason);
         AssertNothingSensitiveSent(s);
     }

@@ -21,14 +21,14 @@ public class ClientAuthExchangeTests
 
         public string? FailOnChallenge { get; init; }
 
-        public SaslStep NextStep(byte[]? fromServer)
+        public ValueTask<SaslStep> NextStepAsync(byte[]? fromServer, CancellationToken cancellationToken)
         {
             Challenges.Add(fromServer);
             if (fromServer is not null && FailOnChallenge is not null && Encoding.ASCII.GetString(fromServer) == FailOnChallenge)
             {
                 throw new SaslException("server proof did not match");
             }
-            return _step < steps.Length ? steps[_step++] : throw new SaslException("no more steps");
+            return ValueTask.FromResult(_step < steps.Length ? steps[_step++] : throw new SaslException("no more steps"));
         }
     }
 
@@ -39,7 +39,7 @@ public class ClientAuthExchangeTests
         try
         {
             var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default,
-                new ClientOptions { Auth = selector, AllowCleartextAuthWithoutTls = allowCleartext, Logger = logger, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) });
+                new ClientOptions { Auth = selector, AuthSecurity = allowCleartext ? AuthSecurity.AllowCleartext : AuthSecurity.VerifiedTls, Logger = logger, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) });
             return (c, null);
         }
         catch (SmtpException e)
@@ -190,7 +190,7 @@ public class ClientXOAuth2Tests
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250-mx.example", "S: 250 AUTH XOAUTH2",
             $"C: AUTH XOAUTH2 {initial}", $"S: 334 {json}", "C: ", "S: 535 5.7.8 Username and Password not accepted");
         var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, SmtpDeliver.Dns.Domain.Parse("localhost"), default,
-            new ClientOptions { Auth = (_, _) => new SmtpDeliver.Sasl.SaslXOAuth2("u@example.org", "tok"), AllowCleartextAuthWithoutTls = true, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) }));
+            new ClientOptions { Auth = (_, _) => new SmtpDeliver.Sasl.SaslXOAuth2("u@example.org", "tok"), AuthSecurity = AuthSecurity.AllowCleartext, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) }));
         await s.CompletionAsync();
         Assert.Equal((535, "7.8", true), (e.Code, e.Secode, e.Permanent));
     }

@@ -210,7 +210,7 @@ public class ClientSessionTests
         var selector = SmtpDeliver.Sasl.SaslMechanismChooser.Selector(SmtpDeliver.Sasl.SaslCredentials.WithPassword("mjl", "test"), mechanism);
         var o = await RunAsync(
             new ScenarioOptions { Auths = [mechanism], StartTls = overTls12, TlsProtocols = System.Security.Authentication.SslProtocols.Tls12 },
-            new ClientSide { Options = new ClientOptions { AllowCleartextAuthWithoutTls = true, Auth = (m, tls) => { var c = selector(m, tls); chosen = c?.Name ?? ""; return c; } } });
+            new ClientSide { Options = new ClientOptions { AuthSecurity = AuthSecurity.AllowCleartext, Auth = (m, tls) => { var c = selector(m, tls); chosen = c?.Name ?? ""; return c; } } });
         Assert.Null(o.SetupError);
         Assert.Null(o.DeliverError);
         Assert.Equal(mechanism, chosen);
@@ -223,7 +223,7 @@ public class ClientSessionTests
     {
         var o = await RunAsync(
             new ScenarioOptions { Auths = ["SCRAM-SHA-256"], ScramPassword = "other", ExpectDelivery = false },
-            new ClientSide { Options = new ClientOptions { Auth = SmtpDeliver.Sasl.SaslMechanismChooser.Selector(SmtpDeliver.Sasl.SaslCredentials.WithPassword("mjl", "test")) } });
+            new ClientSide { Options = new ClientOptions { AuthSecurity = AuthSecurity.AllowCleartext, Auth = SmtpDeliver.Sasl.SaslMechanismChooser.Selector(SmtpDeliver.Sasl.SaslCredentials.WithPassword("mjl", "test")) } });
         var e = Assert.IsType<SmtpException>(o.SetupError);
         Assert.Equal((SmtpErrorReason.Authentication, 535, "7.8"), (e.Reason, e.Code, e.Secode));
     }
