@@ -42,6 +42,21 @@ public sealed class ValidatingResolver : IDnsResolver
         _client = new LookupClient(options);
     }
 
+    /// <summary>STUB.</summary>
+    public bool? TrustAuthenticData { get; init; }
+    /// <summary>STUB.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
+    /// <summary>STUB.</summary>
+    public bool AuthenticDataTrusted => _client is not null;
+    /// <summary>STUB.</summary>
+    public string AuthenticDataTrustReason => _client is null ? "x" : "";
+    internal ValidatingResolver(TimeSpan timeout, IPEndPoint[] servers, string resolvConfPath, string? resOptions) : this(timeout, servers)
+    {
+        _ = resolvConfPath;
+        _ = resOptions;
+    }
+    internal static (bool Trusted, string Reason) DecideAuthenticDataTrust(bool? explicitTrust, IReadOnlyList<IPEndPoint> servers, bool fromSystem, string? resolvConf, string? resOptions) => (true, "");
+
     /// <summary>Parses "ip" or "ip:port" (IPv6 as "[ip]:port"), default port 53.</summary>
     /// <exception cref="FormatException">Not an address.</exception>
     public static IPEndPoint ParseServer(string text)
