@@ -42,7 +42,7 @@ public sealed class MtaStsFetchLimitTests
                         sessions.Add(ServeAsync(client, certificate, respond));
                     }
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
                 {
                     // Stopped.
                 }
@@ -212,5 +212,72 @@ public sealed class MtaStsFetchLimitTests
         Assert.Null(second.Policy);
         Assert.Equal(first.Failure, second.Failure);
         Assert.Equal("http-status-500", second.Failure?.FailureReasonCode);
+    }
+
+    [Fact]
+    public async Task Failure_cache_can_be_turned_off()
+    {
+        await using var host = new PolicyHost(Certificate, (s, ct) => WriteAsync(s, "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", ct));
+        var source = new MtaStsPolicySource(Zone())
+        {
+            HttpsPort = host.Port,
+            RootCertificates = TestCertificates.Roots(Certificate),
+            FetchFailureCacheTime = TimeSpan.Zero,
+        };
+
+        await source.GetAsync(Domain.Parse("example.test"));
+        await source.GetAsync(Domain.Parse("example.test"));
+
+        Assert.Equal(2, host.Requests);
+    }
+
+    [Fact]
+    public void Failure_cache_holds_a_bounded_number_of_domains()
+    {
+        var cache = new MtaStsFailureCache(100);
+        var now = DateTimeOffset.UtcNow;
+        var failure = FailureDetails.Of(ResultType.StsPolicyFetchError, "timeout");
+        for (var i = 0; i < 1000; i++)
+        {
+            cache.Store(Domain.Parse($"d{i}.example"), failure, now.AddMinutes(5).AddSeconds(i), now);
+        }
+
+        Assert.InRange(cache.Count, 1, 100);
+        // The newest entries are kept; expired ones are not returned.
+        Assert.True(cache.TryGet(Domain.Parse("d999.example"), now, out _));
+        Assert.False(cache.TryGet(Domain.Parse("d0.example"), now, out _));
+        Assert.False(cache.TryGet(Domain.Parse("d999.example"), now.AddHours(1), out _));
+    }
+
+    // Issue 11 item 6: failed before the fix (a cancelled delivery was reported as a policy fetch "timeout").
+    [Fact]
+    public async Task Cancelled_fetch_throws_instead_of_reporting_a_timeout()
+    {
+        using var cancel = new CancellationTokenSource();
+        await using var host = new PolicyHost(Certificate, async (s, ct) =>
+        {
+            await WriteAsync(s, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 200\r\n\r\na", ct);
+            await cancel.CancelAsync();
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+        var source = Source(Zone(), host);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => source.GetAsync(Domain.Parse("example.test"), cancel.Token).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    // Issue 11 item 5: failed before the fix (the policy host's certificate made the chain builder fetch its AIA URL).
+    [Fact]
+    public async Task Policy_host_certificate_urls_are_not_fetched()
+    {
+        using var recorder = new SmtpDeliver.Tests.Tls.CertificateFetchTests.ConnectionRecorder();
+        var pki = SmtpDeliver.Tests.Tls.CertificateFetchTests.MakePki(recorder.BaseUrl, "mta-sts.example.test");
+        await using var host = new PolicyHost(pki.Leaf, (s, ct) => WriteAsync(s, $"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {Policy.Length}\r\n\r\n{Policy}", ct));
+        var source = new MtaStsPolicySource(Zone()) { HttpsPort = host.Port, RootCertificates = TestCertificates.Roots(pki.Root) };
+
+        var lookup = await source.GetAsync(Domain.Parse("example.test"));
+
+        // Only the leaf is sent, the intermediate is not fetched: the chain is not trusted.
+        Assert.Equal(ResultType.StsWebPkiInvalid, lookup.Failure?.ResultType);
+        Assert.Equal(0, recorder.Connections);
     }
 }

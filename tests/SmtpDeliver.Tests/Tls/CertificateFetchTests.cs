@@ -19,7 +19,7 @@ namespace SmtpDeliver.Tests.Tls;
 public sealed class CertificateFetchTests
 {
     /// <summary>Accepts and closes every connection on a loopback port, counting them.</summary>
-    private sealed class ConnectionRecorder : IDisposable
+    internal sealed class ConnectionRecorder : IDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private int _connections;
@@ -52,12 +52,12 @@ public sealed class CertificateFetchTests
         public void Dispose() => _listener.Stop();
     }
 
-    private sealed record Pki(X509Certificate2 Root, X509Certificate2 Intermediate, X509Certificate2 Leaf);
+    internal sealed record Pki(X509Certificate2 Root, X509Certificate2 Intermediate, X509Certificate2 Leaf);
 
     private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
 
-    /// <summary>Root, intermediate and leaf (for mox.example, with its private key); leaf and intermediate name URLs under <paramref name="baseUrl"/>.</summary>
-    private static Pki MakePki(string baseUrl)
+    /// <summary>Root, intermediate and leaf (for <paramref name="dnsName"/>, with its private key); leaf and intermediate name URLs under <paramref name="baseUrl"/>.</summary>
+    internal static Pki MakePki(string baseUrl, string dnsName = "mox.example")
     {
         var notBefore = DateTimeOffset.UtcNow.AddHours(-1);
         var notAfter = DateTimeOffset.UtcNow.AddHours(1);
@@ -81,9 +81,9 @@ public sealed class CertificateFetchTests
         using var intermediate = intermediateIssued.CopyWithPrivateKey(intermediateKey);
 
         using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var leafRequest = new CertificateRequest("CN=mox.example", leafKey, HashAlgorithmName.SHA256);
+        var leafRequest = new CertificateRequest("CN=" + dnsName, leafKey, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("mox.example");
+        san.AddDnsName(dnsName);
         leafRequest.CertificateExtensions.Add(san.Build());
         leafRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth], false));
         leafRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(intermediate, true, false));
