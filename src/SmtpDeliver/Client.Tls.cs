@@ -19,6 +19,9 @@ public sealed partial class Client
             TargetHost = _remoteHostname.Ascii,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            // SslStream builds its own chain before calling our callback: it must not fetch what the
+            // server's certificate names (AIA, OCSP, CRL) either, PKIX enforced or not.
+            CertificateChainPolicy = PkixVerification.OfflineChainPolicy(),
             AllowRenegotiation = false,
             RemoteCertificateValidationCallback = verifier.Validate,
         };

@@ -18,7 +18,8 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
     /// <c>null</c>), with the other certificates the server sent as intermediates, and checks the name
     /// when <paramref name="hostName"/> is not empty (RFC 6125, wildcards in the left-most label only).
     /// Failures are ranked as TLSRPT reports them: expired before host mismatch before untrusted.
-    /// Revocation is not checked (mail servers' certificates rarely have reachable OCSP; nor does mox).
+    /// Revocation is not checked (mail servers' certificates rarely have reachable OCSP; nor does mox), and
+    /// nothing is fetched: issuers the server did not send are not downloaded (<see cref="OfflineChainPolicy"/>).
     /// </summary>
     public static PkixVerification Verify(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sentCertificates, string hostName, X509Certificate2Collection? roots) =>
         Verify(leaf, sentCertificates, hostName, roots, out _);
@@ -28,9 +29,8 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
     {
         ArgumentNullException.ThrowIfNull(leaf);
         ArgumentNullException.ThrowIfNull(sentCertificates);
-        using var chain = new X509Chain();
+        using var chain = new X509Chain { ChainPolicy = OfflineChainPolicy() };
         var policy = chain.ChainPolicy;
-        policy.RevocationMode = X509RevocationMode.NoCheck;
         policy.ApplicationPolicy.Add(ServerAuthentication);
         policy.VerificationTime = DateTime.Now;
         if (roots is not null)
@@ -79,6 +79,19 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
         }
         return new PkixVerification(false, TlsRpt.ResultType.CertificateNotTrusted, ReasonFor(flags), $"certificate not trusted: {flags}");
     }
+
+    /// <summary>
+    /// A chain policy that never touches the network: no download of missing issuers from the AIA
+    /// caIssuers URL (RFC 5280 4.2.2.1) and no revocation check, so neither OCSP (RFC 6960) nor CRL
+    /// distribution points (RFC 5280 4.2.1.13) are fetched. A server's certificate must not make us
+    /// connect where it says (blind SSRF into our network, and a stall per fetch). Used for our own chains
+    /// and for SslStream's (<see cref="System.Net.Security.SslClientAuthenticationOptions.CertificateChainPolicy"/>).
+    /// </summary>
+    internal static X509ChainPolicy OfflineChainPolicy() => new()
+    {
+        DisableCertificateDownloads = true,
+        RevocationMode = X509RevocationMode.NoCheck,
+    };
 
     private static string ReasonFor(X509ChainStatusFlags flags)
     {

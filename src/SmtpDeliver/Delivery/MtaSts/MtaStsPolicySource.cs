@@ -46,11 +46,14 @@ public sealed record MtaStsLookup(MtaStsPolicy? Policy, string? Id, FailureDetai
 /// <summary>
 /// Finds a domain's MTA-STS policy (RFC 8461): the _mta-sts TXT record, the cache, and an HTTPS fetch
 /// of https://mta-sts.&lt;domain&gt;/.well-known/mta-sts.txt with a PKIX-valid certificate, no redirects,
-/// a size and a time limit. Addresses of the policy host come from the same resolver.
+/// a size limit and one deadline over the whole fetch. Addresses of the policy host come from the same
+/// resolver. A failed fetch is remembered for <see cref="FetchFailureCacheTime"/>, so a domain whose
+/// policy host fails or stalls costs one fetch in that time, not one per delivery.
 /// </summary>
 public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cache = null)
 {
     private readonly IMtaStsCache _cache = cache ?? new InMemoryMtaStsCache();
+    private MtaStsFailureCache? _failures;
 
     /// <summary>The HTTPS port, 443 but for tests.</summary>
     public int HttpsPort { get; init; } = 443;
@@ -58,13 +61,31 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
     /// <summary>Roots for the policy host's certificate instead of the system's.</summary>
     public X509Certificate2Collection? RootCertificates { get; init; }
 
-    /// <summary>Time limit of the fetch.</summary>
+    /// <summary>
+    /// Time limit of the whole fetch: resolving and connecting to the policy host, TLS, the response
+    /// headers and the body. Hitting it fails the fetch with failure reason "timeout".
+    /// </summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Largest policy accepted (RFC 8461 3.3 suggests 64 KiB).</summary>
+    /// <summary>
+    /// Largest policy accepted (RFC 8461 3.3 suggests 64 KiB); the body is read no further than this,
+    /// and a larger one fails the fetch with failure reason "policy-too-large".
+    /// </summary>
     public int MaxPolicyBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// How long a failed fetch (or invalid policy) of a domain is remembered; lookups in that time give the
+    /// same failure without fetching (a still valid cached policy applies, RFC 8461 5.1). Zero disables it.
+    /// </summary>
+    public TimeSpan FetchFailureCacheTime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most domains whose failed fetch is remembered; beyond it, those closest to expiry are dropped.</summary>
+    public int MaxFetchFailuresCached { get; init; } = 10_000;
+
+    private MtaStsFailureCache Failures => LazyInitializer.EnsureInitialized(ref _failures, () => new MtaStsFailureCache(MaxFetchFailuresCached));
+
     /// <summary>Gets the policy for <paramref name="domain"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<MtaStsLookup> GetAsync(Domain domain, CancellationToken cancellationToken = default)
     {
         var cached = _cache.TryGet(domain, out var c) && c.Expires > DateTimeOffset.UtcNow ? c : null;
@@ -88,28 +109,50 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
         {
             return new MtaStsLookup(cached.Policy, cached.Id, null);
         }
+        if (FetchFailureCacheTime > TimeSpan.Zero && Failures.TryGet(domain, DateTimeOffset.UtcNow, out var recent))
+        {
+            // Failed moments ago: the same failure, without another fetch. RFC 8461 5.1: a cached policy still applies.
+            return new MtaStsLookup(cached?.Policy, cached?.Id, recent);
+        }
+        var (policy, failure) = await FetchAndParseAsync(domain, cancellationToken).ConfigureAwait(false);
+        if (policy is null)
+        {
+            if (FetchFailureCacheTime > TimeSpan.Zero)
+            {
+                var now = DateTimeOffset.UtcNow;
+                Failures.Store(domain, failure!, now + FetchFailureCacheTime, now);
+            }
+            return new MtaStsLookup(cached?.Policy, cached?.Id, failure);
+        }
+        _failures?.Remove(domain);
+        _cache.Store(domain, new CachedMtaStsPolicy(record.Id, policy, DateTimeOffset.UtcNow + policy.MaxAge));
+        return new MtaStsLookup(policy, record.Id, null);
+    }
+
+    private async Task<(MtaStsPolicy? Policy, FailureDetails? Failure)> FetchAndParseAsync(Domain domain, CancellationToken cancellationToken)
+    {
         var (text, failure) = await FetchAsync(domain, cancellationToken).ConfigureAwait(false);
         if (text is null)
         {
-            return new MtaStsLookup(cached?.Policy, cached?.Id, failure);
+            return (null, failure);
         }
-        MtaStsPolicy policy;
         try
         {
-            policy = MtaStsPolicy.Parse(text);
+            return (MtaStsPolicy.Parse(text), null);
         }
         catch (MtaStsPolicyException e)
         {
-            return new MtaStsLookup(cached?.Policy, cached?.Id, FailureDetails.Of(ResultType.StsPolicyInvalid, e.Message));
+            return (null, FailureDetails.Of(ResultType.StsPolicyInvalid, e.Message));
         }
-        _cache.Store(domain, new CachedMtaStsPolicy(record.Id, policy, DateTimeOffset.UtcNow + policy.MaxAge));
-        return new MtaStsLookup(policy, record.Id, null);
     }
 
     private async Task<(string? Text, FailureDetails? Failure)> FetchAsync(Domain domain, CancellationToken cancellationToken)
     {
         var host = "mta-sts." + domain.Ascii;
         PkixVerification? pkix = null;
+        // One deadline over everything: DNS, connect, TLS, headers and body (RFC 8461 3.3).
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(FetchTimeout);
         using var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -136,6 +179,9 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
             SslOptions = new SslClientAuthenticationOptions
             {
                 TargetHost = host,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                // Neither SslStream's chain nor ours fetches what the certificate names (AIA, OCSP, CRL).
+                CertificateChainPolicy = PkixVerification.OfflineChainPolicy(),
                 RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
                 {
                     if (certificate is null)
@@ -150,10 +196,11 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
                 },
             },
         };
-        using var client = new HttpClient(handler) { Timeout = FetchTimeout, MaxResponseContentBufferSize = MaxPolicyBytes };
+        // The deadline above is the time limit; HttpClient's own would not cover the body.
+        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         try
         {
-            using var response = await client.GetAsync(new Uri($"https://{host}:{HttpsPort}/.well-known/mta-sts.txt"), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            using var response = await client.GetAsync(new Uri($"https://{host}:{HttpsPort}/.well-known/mta-sts.txt"), HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 // RFC 8461 3.3: redirects are not followed; only 200 counts.
@@ -167,14 +214,46 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
             {
                 return (null, FailureDetails.Of(ResultType.StsPolicyFetchError, "policy-too-large"));
             }
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            return (System.Text.Encoding.UTF8.GetString(bytes), null);
+            var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                var bytes = await ReadBoundedAsync(body, MaxPolicyBytes, deadline.Token).ConfigureAwait(false);
+                return bytes is null
+                    ? (null, FailureDetails.Of(ResultType.StsPolicyFetchError, "policy-too-large"))
+                    : (System.Text.Encoding.UTF8.GetString(bytes), null);
+            }
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {
-            return pkix is { Verified: false }
-                ? (null, FailureDetails.Of(ResultType.StsWebPkiInvalid, pkix.ResultType))
-                : (null, FailureDetails.Of(ResultType.StsPolicyFetchError, e is TaskCanceledException ? "timeout" : "fetch-failed"));
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("mta-sts policy fetch cancelled", e, cancellationToken);
+            }
+            if (pkix is { Verified: false })
+            {
+                return (null, FailureDetails.Of(ResultType.StsWebPkiInvalid, pkix.ResultType));
+            }
+            return (null, FailureDetails.Of(ResultType.StsPolicyFetchError, deadline.IsCancellationRequested ? "timeout" : "fetch-failed"));
+        }
+    }
+
+    /// <summary>The whole body, or <c>null</c> as soon as it is longer than <paramref name="limit"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[(int)Math.Min(16L * 1024, Math.Max(1L, (long)limit + 1))];
+        while (true)
+        {
+            var n = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return buffer.ToArray();
+            }
+            if (buffer.Length + n > limit)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, n);
         }
     }
 }
