@@ -10,7 +10,8 @@ namespace SmtpDeliver.Cli.Commands;
 internal sealed class CommonOptions
 {
     public Option<bool> Json { get; } = new("--json") { Description = "Write one JSON document to stdout (field names in docs/cli.md)." };
-    public Option<string?> Resolver { get; } = new("--resolver") { Description = "DNS resolver IP[:PORT] whose AD bit is trusted (a local validating resolver); default: the system's." };
+    public Option<string?> Resolver { get; } = new("--resolver") { Description = "Validating DNS resolver IP[:PORT]; default: the system's. Its AD bit is trusted when it is on loopback (or resolv.conf has options trust-ad), else with --trust-ad." };
+    public Option<bool> TrustAd { get; } = new("--trust-ad") { Description = "Trust the resolver's AD bit (DNSSEC-authentic) although it is not on loopback: only over a path you trust." };
     public Option<FileInfo?> CaFile { get; } = new("--ca-file") { Description = "PEM file with root certificates to use instead of the system's." };
     public Option<string> Ehlo { get; } = new("--ehlo") { Description = "Our host name for EHLO.", DefaultValueFactory = _ => Environment.MachineName.Contains('.', StringComparison.Ordinal) ? Environment.MachineName.ToLowerInvariant() : "localhost" };
     public Option<int> Timeout { get; } = new("--timeout") { Description = "Timeout in seconds for each step.", DefaultValueFactory = _ => 30 };
@@ -20,17 +21,22 @@ internal sealed class CommonOptions
     {
         command.Options.Add(Json);
         command.Options.Add(Resolver);
+        command.Options.Add(TrustAd);
         command.Options.Add(CaFile);
         command.Options.Add(Ehlo);
         command.Options.Add(Timeout);
         command.Options.Add(Trace);
     }
 
-    public IDnsResolver CreateResolver(ParseResult result)
+    public ValidatingResolver CreateResolver(ParseResult result)
     {
         var server = result.GetValue(Resolver);
         var timeout = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(Timeout)));
-        return server is null ? new ValidatingResolver(timeout) : new ValidatingResolver(timeout, ValidatingResolver.ParseServer(server));
+        // Without --trust-ad the system convention decides (loopback resolvers, resolv.conf trust-ad).
+        bool? trust = result.GetValue(TrustAd) ? true : null;
+        return server is null
+            ? new ValidatingResolver(timeout) { TrustAuthenticData = trust }
+            : new ValidatingResolver(timeout, ValidatingResolver.ParseServer(server)) { TrustAuthenticData = trust };
     }
 
     public X509Certificate2Collection? Roots(ParseResult result)
