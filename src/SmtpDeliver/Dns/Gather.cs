@@ -9,7 +9,7 @@ namespace SmtpDeliver.Dns;
 /// <param name="OriginalNextHopAuthentic">True when the lookups for the next hop itself were DNSSEC-authentic.</param>
 /// <param name="ExpandedNextHopAuthentic">True when all lookups, through CNAMEs, were authentic.</param>
 /// <param name="ExpandedNextHop">The next hop after CNAME expansion; empty for an IP next hop.</param>
-/// <param name="Hosts">The hosts in preference order (resolver order within a preference).</param>
+/// <param name="Hosts">The hosts in preference order, in random order within a preference (RFC 5321 5.1).</param>
 public sealed record Destinations(bool HaveMx, bool OriginalNextHopAuthentic, bool ExpandedNextHopAuthentic, Domain ExpandedNextHop, IReadOnlyList<HostPref> Hosts);
 
 /// <summary>The addresses of a host, from <see cref="Gather.IPsAsync"/>.</summary>
@@ -44,8 +44,12 @@ public static class Gather
     /// The hosts to deliver to for a next hop: its MX hosts (following CNAMEs of the domain), the domain
     /// itself as implicit MX when it has no MX records, or the IP itself.
     /// </summary>
+    /// <param name="resolver">The resolver.</param>
+    /// <param name="nextHop">The next hop: the recipient domain, or an IP.</param>
+    /// <param name="cancellationToken">Cancels the lookups.</param>
+    /// <param name="random">Orders hosts of equal preference (RFC 5321 5.1); <see cref="Random.Shared"/> when <c>null</c>.</param>
     /// <exception cref="GatherException">CNAME loop or limit, DNS failure (transient), null MX or malformed MX host (permanent).</exception>
-    public static async Task<Destinations> DestinationsAsync(IDnsResolver resolver, IPDomain nextHop, CancellationToken cancellationToken)
+    public static async Task<Destinations> DestinationsAsync(IDnsResolver resolver, IPDomain nextHop, CancellationToken cancellationToken, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(resolver);
         if (nextHop.IP is not null)
@@ -100,7 +104,11 @@ public static class Gather
                 throw new GatherException(GatherError.NoMail, true, $"domain {domain} does not accept email, as its single mx record \".\" says");
             }
             var hosts = new List<HostPref>(mx.Records.Count);
-            foreach (var record in mx.Records.OrderBy(r => r.Preference))
+            // RFC 5321 5.1: lowest preference first; hosts of equal preference in random order.
+            var rng = random ?? Random.Shared;
+            var shuffled = mx.Records.ToArray();
+            rng.Shuffle(shuffled);
+            foreach (var record in shuffled.OrderBy(r => r.Preference))
             {
                 Domain host;
                 try
