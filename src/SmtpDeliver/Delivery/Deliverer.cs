@@ -152,7 +152,7 @@ public sealed class Deliverer(DeliveryOptions options)
             if (tlsa.DaneRequired)
             {
                 var policy = new ResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.AllRecords.Select(r => r.ToString()).ToList() };
-                names = Gather.TlsaNames(destinations.HaveMx, destinations.ExpandedNextHopAuthentic, ips.ExpandedAuthentic, host.Domain, ips.ExpandedHost.IsEmpty ? host.Domain : ips.ExpandedHost, tlsa.BaseDomain, tlsa.BaseDomain).ToList();
+                names = Gather.TlsaNames(destinations, tlsa).ToList();
                 var result = new Result(policy);
                 if (tlsa.Records.Count == 0)
                 {
