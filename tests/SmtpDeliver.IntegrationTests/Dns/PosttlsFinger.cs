@@ -17,8 +17,20 @@ internal static class PosttlsFinger
     /// <summary>Probes <paramref name="destination"/> ("domain:port" with MX lookup) at security level dane, verbosely.</summary>
     public static async Task<string> ProbeAsync(string destination)
     {
-        var resolvConf = Path.Combine(Path.GetTempPath(), $"smtpdeliver-posttls-resolv-{Environment.ProcessId}.conf");
+        var resolvConf = Path.Combine(Path.GetTempPath(), $"smtpdeliver-posttls-resolv-{Guid.NewGuid():N}.conf");
         await File.WriteAllTextAsync(resolvConf, $"nameserver {IntegrationEnvironment.Get("dns", "LIBC_RESOLVER")}\noptions trust-ad\n");
+        try
+        {
+            return await RunAsync(resolvConf, destination);
+        }
+        finally
+        {
+            File.Delete(resolvConf);
+        }
+    }
+
+    private static async Task<string> RunAsync(string resolvConf, string destination)
+    {
         var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-m", "sh", "-c", "mount --bind \"$1\" /etc/resolv.conf && shift && exec \"$@\"", "sh", resolvConf,
             Program, "-c", "-v", "-l", "dane", "-L", "routine,certmatch", "-t", "10", "-T", "10", destination })
