@@ -7,8 +7,8 @@ namespace SmtpDeliver.Cli.Commands;
 
 /// <summary>
 /// <c>smtpdeliver dane verify DOMAIN</c> or <c>--host HOST[:PORT]</c>: checks DANE for every MX host of a
-/// domain (or one host) as a sending MTA would. Exit 0 verified, 1 failed, 2 not applicable, 75 DNS
-/// temporary failure.
+/// domain (or one host) as a sending MTA would. Exit 0 every host verified, 1 a host failed, 2 DANE does
+/// not apply to some or all hosts (none failed), 75 DNS temporary failure.
 /// </summary>
 internal static class DaneVerifyCommand
 {
@@ -38,6 +38,7 @@ internal static class DaneVerifyCommand
         }
         var port = result.GetValue(portOption);
         List<Domain> hosts;
+        Destinations? destinations = null;
         string? error = null;
         if (hostText is not null)
         {
@@ -49,7 +50,7 @@ internal static class DaneVerifyCommand
         {
             try
             {
-                var destinations = await Gather.DestinationsAsync(resolver, IPDomain.Of(Domain.Parse(domainText!)), cancellationToken).ConfigureAwait(false);
+                destinations = await Gather.DestinationsAsync(resolver, IPDomain.Of(Domain.Parse(domainText!)), cancellationToken).ConfigureAwait(false);
                 hosts = destinations.Hosts.Where(h => h.Host.IP is null).Select(h => h.Host.Domain).ToList();
                 if (!destinations.ExpandedNextHopAuthentic && destinations.HaveMx)
                 {
@@ -66,17 +67,27 @@ internal static class DaneVerifyCommand
         var reports = new List<DaneHostReport>();
         foreach (var h in hosts)
         {
-            reports.Add(await DaneHostCheck.VerifyAsync(resolver, h, port, ehlo, options, TlsMode.RequiredStartTls, null, cancellationToken).ConfigureAwait(false));
+            // RFC 7672 3.2.2: with a domain, the recipient domain and its expansion are reference identifiers too.
+            reports.Add(destinations is null
+                ? await DaneHostCheck.VerifyAsync(resolver, h, port, ehlo, options, TlsMode.RequiredStartTls, null, cancellationToken).ConfigureAwait(false)
+                : await DaneHostCheck.VerifyAsync(resolver, destinations, h, port, ehlo, options, TlsMode.RequiredStartTls, null, cancellationToken).ConfigureAwait(false));
         }
-        var (verdict, code) = reports switch
-        {
-            _ when reports.Any(r => r.Outcome == DaneHostOutcome.TemporaryDnsFailure) => ("temporary-failure", ExitCodes.Temporary),
-            _ when reports.Any(r => r.Outcome == DaneHostOutcome.Failed) => ("failed", ExitCodes.DaneFailed),
-            _ when reports.TrueForAll(r => r.Outcome == DaneHostOutcome.NotApplicable) => ("not-applicable", ExitCodes.DaneNotApplicable),
-            _ => ("verified", ExitCodes.Success),
-        };
+        var (verdict, code) = Verdict(reports);
         return Report(json, domainText ?? hosts[0].Ascii, verdict, reports, error, code);
     }
+
+    /// <summary>
+    /// The domain's verdict (docs/cli.md): 0 only when every host verified, since mail may go to any of
+    /// them; a host without DANE next to verified ones makes the domain "partial" (exit 2).
+    /// </summary>
+    internal static (string Verdict, int Code) Verdict(List<DaneHostReport> reports) => reports switch
+    {
+        _ when reports.Any(r => r.Outcome == DaneHostOutcome.TemporaryDnsFailure) => ("temporary-failure", ExitCodes.Temporary),
+        _ when reports.Any(r => r.Outcome == DaneHostOutcome.Failed) => ("failed", ExitCodes.DaneFailed),
+        _ when reports.TrueForAll(r => r.Outcome == DaneHostOutcome.Verified) => ("verified", ExitCodes.Success),
+        _ when reports.Any(r => r.Outcome == DaneHostOutcome.Verified) => ("partial", ExitCodes.DaneNotApplicable),
+        _ => ("not-applicable", ExitCodes.DaneNotApplicable),
+    };
 
     private static int Report(bool json, string domain, string verdict, List<DaneHostReport> reports, string? error, int code)
     {

@@ -48,7 +48,7 @@ internal static class DemoCommand
         var mx = destinations.Hosts[0].Host;
         var ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, mx, null, cancellationToken).ConfigureAwait(false);
         var tlsa = await Gather.TlsaAsync(resolver, mx.Domain, ips.ExpandedAuthentic, ips.ExpandedHost, cancellationToken).ConfigureAwait(false);
-        var names = Gather.TlsaNames(destinations.HaveMx, destinations.ExpandedNextHopAuthentic, ips.ExpandedAuthentic, Domain.Parse("demo.example"), destinations.ExpandedNextHop, tlsa.BaseDomain, tlsa.BaseDomain);
+        var names = Gather.TlsaNames(destinations, tlsa);
         await output.WriteLineAsync($"DNS: demo.example MX {mx} (authentic: {destinations.ExpandedNextHopAuthentic}), {mx} A {string.Join(", ", ips.Addresses)}, TLSA at _25._tcp.{tlsa.BaseDomain}: {string.Join(", ", tlsa.Records)}").ConfigureAwait(false);
 
         var trace = new TraceCollector();

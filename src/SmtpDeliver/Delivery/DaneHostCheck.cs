@@ -5,7 +5,7 @@ using SmtpDeliver.Dns;
 
 namespace SmtpDeliver.Delivery;
 
-/// <summary>The verdict of <see cref="DaneHostCheck.VerifyAsync"/>.</summary>
+/// <summary>The verdict of <c>DaneHostCheck.VerifyAsync</c>.</summary>
 public enum DaneHostOutcome
 {
     /// <summary>DANE applies and every address presented a certificate matching a TLSA record.</summary>
@@ -29,7 +29,7 @@ public sealed record DaneAddressCheck(IPAddress Address, bool Verified, TlsaReco
 /// <summary>The DANE check of one host.</summary>
 /// <param name="Host">The host checked.</param>
 /// <param name="Outcome">The verdict.</param>
-/// <param name="Authentic">True when the host's address lookups were DNSSEC-authentic.</param>
+/// <param name="Authentic">True when the first answer for the host name (its addresses, or its first CNAME) was DNSSEC-authentic (RFC 7672 2.2.2).</param>
 /// <param name="BaseDomain">The TLSA base domain; empty when not looked up.</param>
 /// <param name="Records">All authentic TLSA records found, usable or not.</param>
 /// <param name="Addresses">One check per address; empty when DANE does not apply.</param>
@@ -39,11 +39,16 @@ public sealed record DaneHostReport(Domain Host, DaneHostOutcome Outcome, bool A
 /// <summary>
 /// Verifies DANE for an SMTP host as a sending MTA would (RFC 7672): authentic addresses, TLSA records at
 /// the TLSA base domain (port 25, whatever port is dialed), then for every address a connection with
-/// STARTTLS (or implicit TLS) whose certificate must match. What operators run from scripts and the CLI.
+/// STARTTLS (or implicit TLS) whose certificate must match, DANE-TA names checked against the reference
+/// identifiers of RFC 7672 3.2.2. What operators run from scripts and the CLI.
 /// </summary>
 public static class DaneHostCheck
 {
-    /// <summary>Checks one host.</summary>
+    /// <summary>
+    /// Checks one host on its own, as a next hop without MX lookup (Postfix's <c>[host]</c>): a DANE-TA
+    /// certificate must be valid for the TLSA base domain or, when that is the host's secure CNAME
+    /// expansion, the host name (RFC 7672 3.2.2, non-MX destinations).
+    /// </summary>
     /// <param name="resolver">A validating resolver (see docs/dns.md).</param>
     /// <param name="host">The MX host.</param>
     /// <param name="port">The port to connect to; TLSA records are always looked up for port 25.</param>
@@ -52,7 +57,29 @@ public static class DaneHostCheck
     /// <param name="ehloHostname">Our name for EHLO.</param>
     /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public static async Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Domain host, int port, Domain ehloHostname, ClientOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default)
+    public static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Domain host, int port, Domain ehloHostname, ClientOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default) =>
+        VerifyCoreAsync(resolver, null, host, port, ehloHostname, options, tlsMode, dialer, cancellationToken);
+
+    /// <summary>
+    /// Checks one MX host (or the implicit MX) of a next hop: with authentic MX records, a DANE-TA
+    /// certificate may also be valid for the recipient domain or its CNAME expansion (RFC 7672 3.2.2).
+    /// </summary>
+    /// <param name="resolver">A validating resolver (see docs/dns.md).</param>
+    /// <param name="destinations">The next hop's gathering, from <see cref="Gather.DestinationsAsync"/>.</param>
+    /// <param name="host">One of the hosts of <paramref name="destinations"/>.</param>
+    /// <param name="port">The port to connect to; TLSA records are always looked up for port 25.</param>
+    /// <param name="options">Client options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
+    /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Immediate"/>.</param>
+    /// <param name="ehloHostname">Our name for EHLO.</param>
+    /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    public static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Destinations destinations, Domain host, int port, Domain ehloHostname, ClientOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destinations);
+        return VerifyCoreAsync(resolver, destinations, host, port, ehloHostname, options, tlsMode, dialer, cancellationToken);
+    }
+
+    private static async Task<DaneHostReport> VerifyCoreAsync(IDnsResolver resolver, Destinations? destinations, Domain host, int port, Domain ehloHostname, ClientOptions? options, TlsMode tlsMode, Dialer? dialer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resolver);
         HostAddresses ips;
@@ -85,22 +112,22 @@ public static class DaneHostCheck
         }
 
         dialer ??= new Dialer();
-        var more = new List<Domain> { host };
-        if (ips.ExpandedHost != host && !ips.ExpandedHost.IsEmpty)
-        {
-            more.Add(ips.ExpandedHost);
-        }
+        // RFC 7672 3.2.2: the TLSA base domain first (also the SNI name), then the next-hop names when the
+        // MX lookup was authentic. Never the target of an insecure CNAME.
+        var names = destinations is null
+            ? Gather.TlsaNames(haveMx: false, expandedNextHopAuthentic: true, host, host, tlsa.BaseDomain)
+            : Gather.TlsaNames(destinations, tlsa);
         var checks = new List<DaneAddressCheck>();
         foreach (var address in ips.Addresses)
         {
-            checks.Add(await CheckAddressAsync(dialer, host, address, port, ehloHostname, tlsa, more, options ?? new ClientOptions(), tlsMode, cancellationToken).ConfigureAwait(false));
+            checks.Add(await CheckAddressAsync(dialer, host, address, port, ehloHostname, tlsa, names, options ?? new ClientOptions(), tlsMode, cancellationToken).ConfigureAwait(false));
         }
         var verified = checks.TrueForAll(c => c.Verified);
         return new DaneHostReport(host, verified ? DaneHostOutcome.Verified : DaneHostOutcome.Failed, true, tlsa.BaseDomain, tlsa.AllRecords, checks,
             verified ? string.Empty : string.Join("; ", checks.Where(c => !c.Verified).Select(c => $"{c.Address}: {c.Error}")));
     }
 
-    private static async Task<DaneAddressCheck> CheckAddressAsync(Dialer dialer, Domain host, IPAddress address, int port, Domain ehloHostname, TlsaGathering tlsa, List<Domain> more, ClientOptions options, TlsMode tlsMode, CancellationToken cancellationToken)
+    private static async Task<DaneAddressCheck> CheckAddressAsync(Dialer dialer, Domain host, IPAddress address, int port, Domain ehloHostname, TlsaGathering tlsa, IReadOnlyList<Domain> names, ClientOptions options, TlsMode tlsMode, CancellationToken cancellationToken)
     {
         DialedConnection connection;
         try
@@ -113,8 +140,8 @@ public static class DaneHostCheck
         }
         try
         {
-            await using var client = await Client.NewAsync(connection.Socket, tlsMode, verifyPkix: false, ehloHostname, tlsa.BaseDomain,
-                options with { DaneRecords = tlsa.Records, DaneMoreHostnames = more, IgnoreTlsVerifyErrors = false }, cancellationToken).ConfigureAwait(false);
+            await using var client = await Client.NewAsync(connection.Socket, tlsMode, verifyPkix: false, ehloHostname, names[0],
+                options with { DaneRecords = tlsa.Records, DaneMoreHostnames = names.Skip(1).ToList(), IgnoreTlsVerifyErrors = false }, cancellationToken).ConfigureAwait(false);
             return new DaneAddressCheck(address, true, client.VerifiedDaneRecord, client.Tls, string.Empty);
         }
         catch (SmtpException e)

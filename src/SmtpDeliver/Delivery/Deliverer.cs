@@ -140,7 +140,7 @@ public sealed class Deliverer
         Destinations destinations;
         try
         {
-            destinations = await Gather.DestinationsAsync(_options.Resolver, run.NextHop, cancellationToken).ConfigureAwait(false);
+            destinations = await Gather.DestinationsAsync(_options.Resolver, run.NextHop, cancellationToken, _options.Random).ConfigureAwait(false);
         }
         catch (GatherException e)
         {
@@ -149,7 +149,8 @@ public sealed class Deliverer
         }
         run.MxAuthentic = destinations.HaveMx && destinations.ExpandedNextHopAuthentic;
 
-        foreach (var hostPref in ShuffleWithinPreference(destinations.Hosts, _options.Random ?? Random.Shared))
+        // RFC 5321 5.1: hosts of equal preference come shuffled from gathering.
+        foreach (var hostPref in destinations.Hosts)
         {
             if (run.State.PendingCount == 0)
             {
@@ -181,28 +182,6 @@ public sealed class Deliverer
         }
     }
 
-    // RFC 5321 5.1: hosts of equal preference are tried in random order.
-    private static List<HostPref> ShuffleWithinPreference(IReadOnlyList<HostPref> hosts, Random random)
-    {
-        var ordered = hosts.ToList();
-        var start = 0;
-        while (start < ordered.Count)
-        {
-            var end = start + 1;
-            while (end < ordered.Count && ordered[end].Preference == ordered[start].Preference)
-            {
-                end++;
-            }
-            for (var i = end - 1; i > start; i--)
-            {
-                var j = random.Next(start, i + 1);
-                (ordered[i], ordered[j]) = (ordered[j], ordered[i]);
-            }
-            start = end;
-        }
-        return ordered;
-    }
-
     /// <summary>What the policies demand for one MX host, with the DNS facts it was decided on.</summary>
     private sealed record HostPlan(IReadOnlyList<IPAddress> Addresses, HostSecurityPlan Security, IReadOnlyList<TlsaRecord>? DaneRecords, IReadOnlyList<Domain> Names, Result HostResult);
 
@@ -231,7 +210,7 @@ public sealed class Deliverer
                 if (tlsa.DaneRequired)
                 {
                     var policy = new ResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.AllRecords.Select(r => r.ToString()).ToList() };
-                    names = Gather.TlsaNames(destinations.HaveMx, destinations.ExpandedNextHopAuthentic, ips.ExpandedAuthentic, host.Domain, ips.ExpandedHost.IsEmpty ? host.Domain : ips.ExpandedHost, tlsa.BaseDomain, tlsa.BaseDomain).ToList();
+                    names = Gather.TlsaNames(destinations, tlsa).ToList();
                     hostResult = new Result(policy);
                     records = tlsa.Records;
                     dane = tlsa.Records.Count > 0 ? DaneApplicability.Usable : DaneApplicability.AllUnusable;

@@ -9,11 +9,16 @@ namespace SmtpDeliver.Dns;
 /// <param name="OriginalNextHopAuthentic">True when the lookups for the next hop itself were DNSSEC-authentic.</param>
 /// <param name="ExpandedNextHopAuthentic">True when all lookups, through CNAMEs, were authentic.</param>
 /// <param name="ExpandedNextHop">The next hop after CNAME expansion; empty for an IP next hop.</param>
-/// <param name="Hosts">The hosts in preference order (resolver order within a preference).</param>
-public sealed record Destinations(bool HaveMx, bool OriginalNextHopAuthentic, bool ExpandedNextHopAuthentic, Domain ExpandedNextHop, IReadOnlyList<HostPref> Hosts);
+/// <param name="Hosts">The hosts in preference order, in random order within a preference (RFC 5321 5.1).</param>
+public sealed record Destinations(bool HaveMx, bool OriginalNextHopAuthentic, bool ExpandedNextHopAuthentic, Domain ExpandedNextHop, IReadOnlyList<HostPref> Hosts)
+{
+    /// <summary>The next hop as given (the recipient domain), before CNAME expansion; empty for an IP next hop.</summary>
+    public Domain NextHop { get; init; }
+}
 
 /// <summary>The addresses of a host, from <see cref="Gather.IPsAsync"/>.</summary>
-/// <param name="Authentic">True when the lookups for the host name itself were authentic.</param>
+/// <param name="Authentic">True when the first answer for the host name was authentic (RFC 7672 2.2.2): its
+/// address records, or, when it is an alias, its first CNAME, wherever the CNAME chain leads.</param>
 /// <param name="ExpandedAuthentic">True when all lookups, through CNAMEs, were authentic.</param>
 /// <param name="ExpandedHost">The host after CNAME expansion; empty for an IP host.</param>
 /// <param name="Addresses">The addresses in the order to dial.</param>
@@ -44,8 +49,12 @@ public static class Gather
     /// The hosts to deliver to for a next hop: its MX hosts (following CNAMEs of the domain), the domain
     /// itself as implicit MX when it has no MX records, or the IP itself.
     /// </summary>
+    /// <param name="resolver">The resolver.</param>
+    /// <param name="nextHop">The next hop: the recipient domain, or an IP.</param>
+    /// <param name="cancellationToken">Cancels the lookups.</param>
+    /// <param name="random">Orders hosts of equal preference (RFC 5321 5.1); <see cref="Random.Shared"/> when <c>null</c>.</param>
     /// <exception cref="GatherException">CNAME loop or limit, DNS failure (transient), null MX or malformed MX host (permanent).</exception>
-    public static async Task<Destinations> DestinationsAsync(IDnsResolver resolver, IPDomain nextHop, CancellationToken cancellationToken)
+    public static async Task<Destinations> DestinationsAsync(IDnsResolver resolver, IPDomain nextHop, CancellationToken cancellationToken, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(resolver);
         if (nextHop.IP is not null)
@@ -88,7 +97,7 @@ public static class Gather
             if (mx.Status == DnsStatus.NotFound)
             {
                 // RFC 5321 5.1: no MX records, the domain itself is the implicit MX.
-                return new Destinations(false, origAuthentic, expandedAuthentic, domain, [new HostPref(IPDomain.Of(domain), -1)]);
+                return new Destinations(false, origAuthentic, expandedAuthentic, domain, [new HostPref(IPDomain.Of(domain), -1)]) { NextHop = nextHop.Domain };
             }
             if (mx.Status == DnsStatus.TemporaryFailure)
             {
@@ -100,7 +109,11 @@ public static class Gather
                 throw new GatherException(GatherError.NoMail, true, $"domain {domain} does not accept email, as its single mx record \".\" says");
             }
             var hosts = new List<HostPref>(mx.Records.Count);
-            foreach (var record in mx.Records.OrderBy(r => r.Preference))
+            // RFC 5321 5.1: lowest preference first; hosts of equal preference in random order.
+            var rng = random ?? Random.Shared;
+            var shuffled = mx.Records.ToArray();
+            rng.Shuffle(shuffled);
+            foreach (var record in shuffled.OrderBy(r => r.Preference))
             {
                 Domain host;
                 try
@@ -113,7 +126,7 @@ public static class Gather
                 }
                 hosts.Add(new HostPref(IPDomain.Of(host), record.Preference));
             }
-            return new Destinations(true, origAuthentic, expandedAuthentic, domain, hosts);
+            return new Destinations(true, origAuthentic, expandedAuthentic, domain, hosts) { NextHop = nextHop.Domain };
         }
     }
 
@@ -131,7 +144,7 @@ public static class Gather
         {
             return new HostAddresses(false, false, default, [host.IP], false);
         }
-        bool authentic = true, expandedAuthentic = true;
+        bool authentic = true, expandedAuthentic = true, isAlias = false;
         var name = host.Domain.Ascii + ".";
         for (var i = 0; ; i++)
         {
@@ -154,6 +167,7 @@ public static class Gather
             {
                 break;
             }
+            isAlias = true;
             if (i > MaxHostCnames)
             {
                 throw new GatherException(GatherError.CnameLimit, false, $"too many cname records for host {host}");
@@ -170,7 +184,13 @@ public static class Gather
             throw new GatherException(GatherError.Dns, false, $"invalid cname-expanded host name {name}");
         }
         var ips = await WithTimeout(ct => resolver.LookupIPAsync(family, name, ct), cancellationToken).ConfigureAwait(false);
-        authentic &= ips.Authentic;
+        // RFC 7672 2.2.2: for an alias, the first CNAME decides whether the host name itself is secure;
+        // a chain that leaves the signed zone later still has the original name as TLSA base domain.
+        // Without an alias, the address records are the first answer.
+        if (!isAlias)
+        {
+            authentic &= ips.Authentic;
+        }
         expandedAuthentic &= ips.Authentic;
         if (ips.Status != DnsStatus.Success || ips.Records.Count == 0)
         {
@@ -270,34 +290,53 @@ public static class Gather
     }
 
     /// <summary>
-    /// The names the server certificate may be valid for with DANE (RFC 7672 3.2.2), the first to be sent
-    /// as SNI: the TLSA base domains and, with authentic MX records, the MX names.
+    /// The reference identifiers for DANE-TA name checks (RFC 7672 3.2.2) of one host of
+    /// <paramref name="destinations"/>, the first to be sent as SNI.
     /// </summary>
-    public static IReadOnlyList<Domain> TlsaNames(bool haveMx, bool expandedNextHopAuthentic, bool expandedTlsaBaseDomainAuthentic, Domain originalNextHop, Domain expandedNextHop, Domain originalTlsaBaseDomain, Domain expandedTlsaBaseDomain)
+    /// <param name="destinations">The next hop's gathering, from <see cref="DestinationsAsync"/>.</param>
+    /// <param name="tlsa">The host's TLSA gathering, from <see cref="TlsaAsync"/>.</param>
+    public static IReadOnlyList<Domain> TlsaNames(Destinations destinations, TlsaGathering tlsa)
     {
-        if (!haveMx)
+        ArgumentNullException.ThrowIfNull(destinations);
+        ArgumentNullException.ThrowIfNull(tlsa);
+        return TlsaNames(destinations.HaveMx, destinations.ExpandedNextHopAuthentic, destinations.NextHop, destinations.ExpandedNextHop, tlsa.BaseDomain);
+    }
+
+    /// <summary>
+    /// The reference identifiers for DANE-TA name checks (RFC 7672 3.2.2), the first to be sent as SNI:
+    /// always the TLSA base domain; with a secure MX lookup also the original next hop (the recipient
+    /// domain) and, when different, its CNAME expansion; for a next hop without MX records whose secure
+    /// expansion is the TLSA base domain, also the original next hop. After an insecure MX lookup the TLSA
+    /// base domain (derived from the MX host name) is the only one. A name reached only through an
+    /// insecure CNAME is never a TLSA base domain (see <see cref="TlsaAsync"/>), so never allowed.
+    /// </summary>
+    /// <param name="haveMx">True when the host came from MX records.</param>
+    /// <param name="expandedNextHopAuthentic">True when the MX lookup, or without MX the next hop's CNAME chain, was authentic throughout.</param>
+    /// <param name="originalNextHop">The next hop as given: the recipient domain.</param>
+    /// <param name="expandedNextHop">The next hop after CNAME expansion.</param>
+    /// <param name="tlsaBaseDomain">The host's TLSA base domain (RFC 7672 2.2.3).</param>
+    public static IReadOnlyList<Domain> TlsaNames(bool haveMx, bool expandedNextHopAuthentic, Domain originalNextHop, Domain expandedNextHop, Domain tlsaBaseDomain)
+    {
+        var names = new List<Domain>(3);
+        void Add(Domain d)
         {
-            return !expandedTlsaBaseDomainAuthentic || originalTlsaBaseDomain == expandedTlsaBaseDomain
-                ? [originalTlsaBaseDomain]
-                : [expandedTlsaBaseDomain, originalTlsaBaseDomain];
+            if (!d.IsEmpty && !names.Contains(d))
+            {
+                names.Add(d);
+            }
         }
+        // RFC 7672 3.2.2: the TLSA base domain is the primary reference identifier.
+        Add(tlsaBaseDomain);
         if (!expandedNextHopAuthentic)
         {
-            return [originalNextHop];
+            // RFC 7672 3.2.2: DANE despite an insecure MX RRset: the MX host name is the only one.
+            return names;
         }
-        var names = new List<Domain>();
-        if (expandedTlsaBaseDomainAuthentic)
+        Add(originalNextHop);
+        if (haveMx)
         {
-            names.Add(expandedTlsaBaseDomain);
-        }
-        if (expandedTlsaBaseDomain != originalTlsaBaseDomain)
-        {
-            names.Add(originalTlsaBaseDomain);
-        }
-        names.Add(originalNextHop);
-        if (originalNextHop != expandedNextHop)
-        {
-            names.Add(expandedNextHop);
+            // RFC 7672 3.2.2: the CNAME-expanded next hop too, when different from the original one.
+            Add(expandedNextHop);
         }
         return names;
     }
