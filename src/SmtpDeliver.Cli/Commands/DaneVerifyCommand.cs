@@ -26,7 +26,16 @@ internal static class DaneVerifyCommand
     private static async Task<int> RunAsync(ParseResult result, CommonOptions common, Argument<string?> domainArgument, Option<string?> hostOption, Option<int> portOption, CancellationToken cancellationToken)
     {
         var json = result.GetValue(common.Json);
+        if (common.CheckInput(result, "dane verify") is { } inputError)
+        {
+            return inputError;
+        }
         var resolver = common.CreateResolver(result);
+        if (!resolver.AuthenticDataTrusted)
+        {
+            // DNSSEC answers from this resolver count as insecure: DANE will look "not applicable".
+            Console.Error.WriteLine($"smtpdeliver dane verify: warning: {resolver.AuthenticDataTrustReason}; use a local validating resolver or --trust-ad");
+        }
         var options = common.ClientOptions(result);
         var ehlo = common.EhloName(result);
         var domainText = result.GetValue(domainArgument);

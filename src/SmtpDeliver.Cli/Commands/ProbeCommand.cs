@@ -34,7 +34,14 @@ internal static class ProbeCommand
 
     private static async Task<int> RunAsync(ParseResult result, CommonOptions common, Argument<string> target, Option<string> tlsOption, Option<string?> remoteNameOption, CancellationToken cancellationToken)
     {
-        var (host, port) = CommonOptions.HostPort(result.GetValue(target)!, 25);
+        if (common.CheckInput(result, "probe") is { } inputError)
+        {
+            return inputError;
+        }
+        if (CommonOptions.TryHostPort(result.GetValue(target)!, 25, "probe", "target") is not var (host, port))
+        {
+            return ExitCodes.Usage;
+        }
         if (ParseTlsMode(result.GetValue(tlsOption)!) is not { } mode)
         {
             Console.Error.WriteLine("smtpdeliver probe: --tls must be opportunistic, required, immediate or skip");
