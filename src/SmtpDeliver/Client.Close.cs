@@ -104,6 +104,9 @@ public sealed partial class Client
         }
     }
 
+    /// <summary>The connection as it is now (the TLS stream after TLS); for tests of closing.</summary>
+    internal Stream ConnectionStream => _transport.Current;
+
     /// <summary>
     /// Hands the connection (the TLS stream after TLS) to the caller, who owns it from then on; the client
     /// is closed without QUIT. Bytes already received but not yet read are lost, so detach only between

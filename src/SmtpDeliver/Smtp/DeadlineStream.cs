@@ -18,6 +18,9 @@ internal sealed class DeadlineStream : Stream
     private TimeSpan _readSpan = TimeSpan.FromMinutes(5);
     private TimeSpan _writeSpan = TimeSpan.FromMinutes(5);
     private TimeSpan? _perWrite;
+    // Whether the session deadline was the nearest bound of the current read or write.
+    private bool _readBySession;
+    private bool _writeBySession;
 
     public DeadlineStream(Stream inner) => Inner = inner;
 
@@ -78,7 +81,9 @@ internal sealed class DeadlineStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var left = Min(Left(_readDeadline), Left(_sessionDeadline));
+        var sessionLeft = Left(_sessionDeadline);
+        var left = Min(Left(_readDeadline), sessionLeft);
+        _readBySession = left == sessionLeft && sessionLeft != Timeout.InfiniteTimeSpan;
         if (left == TimeSpan.Zero)
         {
             throw ReadDeadlineExceeded();
@@ -100,11 +105,13 @@ internal sealed class DeadlineStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var left = Min(Left(_writeDeadline), Left(_sessionDeadline));
+        var sessionLeft = Left(_sessionDeadline);
+        var left = Min(Left(_writeDeadline), sessionLeft);
         if (_perWrite is { } perWrite)
         {
             left = Min(left, perWrite);
         }
+        _writeBySession = left == sessionLeft && sessionLeft != Timeout.InfiniteTimeSpan;
         if (left == TimeSpan.Zero)
         {
             throw WriteDeadlineExceeded();
@@ -124,11 +131,11 @@ internal sealed class DeadlineStream : Stream
         }
     }
 
-    private TimeoutException ReadDeadlineExceeded() => Left(_sessionDeadline) == TimeSpan.Zero
+    private TimeoutException ReadDeadlineExceeded() => _readBySession
         ? new TimeoutException("session deadline passed while reading from remote")
         : new TimeoutException($"no complete reply from remote within {_readSpan.TotalSeconds:0.###}s");
 
-    private TimeoutException WriteDeadlineExceeded() => Left(_sessionDeadline) == TimeSpan.Zero
+    private TimeoutException WriteDeadlineExceeded() => _writeBySession
         ? new TimeoutException("session deadline passed while writing to remote")
         : _perWrite is { } p && Left(_writeDeadline) > TimeSpan.Zero
             ? new TimeoutException($"remote did not accept a block of data within {p.TotalSeconds:0.###}s")

@@ -279,6 +279,53 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
         return total;
     }
 
+    /// <summary>Reads until the client closes, at most <paramref name="bytesPerTick"/> bytes per <paramref name="tick"/>; returns the bytes read.</summary>
+    public async Task<long> ReadSlowlyAsync(int bytesPerTick, TimeSpan tick)
+    {
+        var buffer = new byte[bytesPerTick];
+        long total = 0;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(tick);
+                var got = 0;
+                while (got < bytesPerTick)
+                {
+                    using var cts = new CancellationTokenSource(ReadTimeout);
+                    var n = await _stream.ReadAsync(buffer.AsMemory(got), cts.Token);
+                    if (n == 0)
+                    {
+                        return total + got;
+                    }
+                    got += n;
+                }
+                total += got;
+            }
+        }
+        catch (IOException)
+        {
+            return total;
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> one byte at a time, <paramref name="delay"/> apart; stops quietly when the client has gone.</summary>
+    public async Task TrickleAsync(string text, TimeSpan delay)
+    {
+        try
+        {
+            foreach (var b in Encoding.ASCII.GetBytes(text))
+            {
+                await _stream.WriteAsync(new[] { b });
+                await _stream.FlushAsync();
+                await Task.Delay(delay);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     public void Close() => _stream.Dispose();
 
     public ValueTask DisposeAsync() => _stream.DisposeAsync();

@@ -1,0 +1,87 @@
+using SmtpDeliver.Dns;
+using SmtpDeliver.Tests.Support;
+
+namespace SmtpDeliver.Tests.Session;
+
+/// <summary>Issue 11 item 9: one deadline per reply and per DATA phase, not per read or per write.</summary>
+public class ClientDeadlineTests
+{
+    // Failed before the fix: every byte came within the 1 s read timeout, so the 6 s greeting was accepted.
+    [Fact]
+    public async Task A_reply_trickled_byte_by_byte_gets_one_deadline_for_all_of_it()
+    {
+        await using var s = ScriptedSmtpServer.Start(ss => ss.TrickleAsync("220 mx.example a greeting sent one byte at a time\r\n", TimeSpan.FromMilliseconds(120)));
+        var connect = Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default,
+            new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { Greeting = TimeSpan.FromSeconds(1) } });
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await connect.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal((SmtpErrorReason.Timeout, SmtpCommand.Greeting), (e.Reason, e.Command));
+    }
+
+    // Failed before the fix: each 64 KiB write finished within its own 2 s, so a server taking 640 KB/s held
+    // the session for the whole 8 MB (12 s) although the minimum rate asked for 4 MB/s.
+    [Fact]
+    public async Task A_slow_reader_cannot_stretch_the_data_phase_beyond_its_size_bound()
+    {
+        var message = new byte[8 * 1024 * 1024];
+        for (var i = 0; i < message.Length; i += 100)
+        {
+            message.AsSpan(i, Math.Min(100, message.Length - i)).Fill((byte)'a');
+            if (i + 100 <= message.Length)
+            {
+                message[i + 98] = (byte)'\r';
+                message[i + 99] = (byte)'\n';
+            }
+        }
+        long received = 0;
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await ss.WriteLineAsync("220 mx.example");
+            await ss.ExpectAsync("EHLO localhost");
+            await ss.WriteLineAsync("250 mx.example");
+            await ss.ExpectPrefixAsync("MAIL FROM:");
+            await ss.WriteLineAsync("250 ok");
+            await ss.ExpectPrefixAsync("RCPT TO:");
+            await ss.WriteLineAsync("250 ok");
+            await ss.ExpectAsync("DATA");
+            await ss.WriteLineAsync("354 go");
+            received = await ss.ReadSlowlyAsync(64 * 1024, TimeSpan.FromMilliseconds(100));
+        });
+        var timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { DataBlock = TimeSpan.FromSeconds(2), MinimumDataRate = 4 * 1024 * 1024 };
+        await using var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, new ClientOptions { Timeouts = timeouts });
+        var e = await Assert.ThrowsAsync<SmtpException>(async () =>
+            await client.DeliverAsync("a@example.org", "b@example.org", message.Length, new MemoryStream(message)).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal((SmtpErrorReason.Timeout, SmtpCommand.Data, false), (e.Reason, e.Command, e.MessageDataSent));
+        Assert.True(client.IsBotched);
+        await client.DisposeAsync();
+        await s.CompletionAsync(30000);
+        Assert.True(received < message.Length, $"the server read {received} of {message.Length} bytes");
+    }
+
+    [Fact]
+    public void Data_phase_bound_grows_with_the_size_and_can_be_turned_off()
+    {
+        var t = SmtpTimeouts.Default;
+        Assert.Equal(TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(256), t.DataPhase(1024 * 1024));
+        Assert.Equal(Timeout.InfiniteTimeSpan, (t with { MinimumDataRate = 0 }).DataPhase(1024 * 1024));
+    }
+
+    [Fact]
+    public async Task Session_timeout_caps_every_step()
+    {
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await ss.WriteLineAsync("220 mx.example");
+            await ss.ExpectAsync("EHLO localhost");
+            await ss.TrickleAsync("250 mx.example\r\n", TimeSpan.FromMilliseconds(100));
+            await ss.ExpectAsync("MAIL FROM:<a@example.org>");
+            // Never answers.
+            await ss.ReadLineAsync();
+        });
+        await using var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default,
+            new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)), SessionTimeout = TimeSpan.FromSeconds(3) });
+        var e = await Assert.ThrowsAsync<SmtpException>(async () =>
+            await client.DeliverAsync("a@example.org", "b@example.org", 3, new MemoryStream("x\r\n"u8.ToArray())).WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(SmtpErrorReason.Timeout, e.Reason);
+        Assert.Contains("session deadline", e.Message, StringComparison.Ordinal);
+    }
+}
