@@ -17,12 +17,12 @@ public class ClientDeadlineTests
         Assert.Equal((SmtpErrorReason.Timeout, SmtpCommand.Greeting), (e.Reason, e.Command));
     }
 
-    // Failed before the fix: each 64 KiB write finished within its own 2 s, so a server taking 640 KB/s held
-    // the session for the whole 8 MB (12 s) although the minimum rate asked for 4 MB/s.
+    // Failed before the fix: each write finished within its own 2 s, so a server taking 1 MB/s held the
+    // session for the whole 32 MB (over 25 s) although the minimum rate asks for 16 MB/s (a 4 s bound).
     [Fact]
     public async Task A_slow_reader_cannot_stretch_the_data_phase_beyond_its_size_bound()
     {
-        var message = new byte[8 * 1024 * 1024];
+        var message = new byte[32_000_000];
         for (var i = 0; i < message.Length; i += 100)
         {
             message.AsSpan(i, Math.Min(100, message.Length - i)).Fill((byte)'a');
@@ -44,9 +44,9 @@ public class ClientDeadlineTests
             await ss.WriteLineAsync("250 ok");
             await ss.ExpectAsync("DATA");
             await ss.WriteLineAsync("354 go");
-            received = await ss.ReadSlowlyAsync(64 * 1024, TimeSpan.FromMilliseconds(100));
+            received = await ss.ReadSlowlyAsync(512 * 1024, TimeSpan.FromMilliseconds(500));
         });
-        var timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { DataBlock = TimeSpan.FromSeconds(2), MinimumDataRate = 4 * 1024 * 1024 };
+        var timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { DataBlock = TimeSpan.FromSeconds(2), MinimumDataRate = 16_000_000 };
         await using var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, new ClientOptions { Timeouts = timeouts });
         var e = await Assert.ThrowsAsync<SmtpException>(async () =>
             await client.DeliverAsync("a@example.org", "b@example.org", message.Length, new MemoryStream(message)).WaitAsync(TimeSpan.FromSeconds(30)));
