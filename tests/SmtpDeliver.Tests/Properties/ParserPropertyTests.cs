@@ -1,6 +1,8 @@
 using System.Text;
 using CsCheck;
 using SmtpDeliver.Dane;
+using SmtpDeliver.Delivery.MtaSts;
+using SmtpDeliver.Dns;
 using SmtpDeliver.Smtp;
 
 namespace SmtpDeliver.Tests.Properties;
@@ -93,4 +95,18 @@ public class ParserPropertyTests
             }
             return restored.ToString() == message;
         }, iter: 3_000);
+
+    // Found by the mta-sts-policy fuzz target (fuzz/corpus/mta-sts-policy/idn-mx): an mx pattern given in
+    // Unicode (or with full-width dots) was kept as written, and never matched an MX host, whose name is
+    // compared in its A-label form (RFC 8461 4.1). Failed before the fix.
+    [Theory]
+    [InlineData("münchen.example", "xn--mnchen-3ya.example")]
+    [InlineData("*.münchen.example", "mx.xn--mnchen-3ya.example")]
+    [InlineData("mx\u3002example", "mx.example")]
+    [InlineData("MX.Example", "mx.example")]
+    public void Mta_sts_mx_pattern_matches_in_its_a_label_form(string pattern, string host)
+    {
+        var policy = MtaStsPolicy.Parse($"version: STSv1\nmode: enforce\nmx: {System.Text.RegularExpressions.Regex.Unescape(pattern)}\nmax_age: 86400\n");
+        Assert.True(policy.Matches(Domain.Parse(host)));
+    }
 }
