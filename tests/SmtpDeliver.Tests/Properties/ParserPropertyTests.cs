@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using CsCheck;
 using SmtpDeliver.Dane;
@@ -37,13 +38,84 @@ public class ParserPropertyTests
             return rest >= 0 && rest <= bytes.Length && (secode.Length == 0 || text.StartsWith($"{cls}.{secode}", StringComparison.Ordinal));
         }, iter: 20_000);
 
+    private static readonly string[] FlagKeywords = ["STARTTLS", "ENHANCEDSTATUSCODES", "8BITMIME", "PIPELINING", "REQUIRETLS", "SMTPUTF8"];
+    private static readonly Gen<string> Token = Gen.String[Gen.Char["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"], 1, 10];
+
+    private static Gen<string> Element(string[] choices) => Gen.Int[0, choices.Length - 1].Select(i => choices[i]);
+
+    // The line in a random mix of upper and lower case, with spaces around it (RFC 5321 4.1.1.1: keywords
+    // are case-insensitive).
+    private static string AnyCase(string line, Random random) =>
+        new string(' ', random.Next(3)) + string.Concat(line.Select(c => random.Next(2) == 0 ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c))) + new string(' ', random.Next(3));
+
+    private static readonly Gen<string?> SizeValue = Gen.Int[0, 2].SelectMany(kind => kind switch
+    {
+        0 => Gen.Const((string?)null),
+        1 => Gen.Long[0, long.MaxValue].Select(n => (string?)n.ToString(CultureInfo.InvariantCulture)),
+        _ => Gen.String[Gen.Char['!', '~'], 1, 25].Select(v => (string?)v),
+    });
+
+    // Issue 11 item 14: replaces a property that could not fail (Pairs.Count >= 0).
     [Fact]
-    public void Ehlo_and_limits_parsing_never_throw() =>
+    public void Ehlo_flags_size_and_auth_are_exactly_what_was_announced() =>
+        Gen.Select(Element(FlagKeywords).List[0, 8], SizeValue, Gen.Bool, Token.List[0, 5], AsciiText.Select(t => "X" + t).List[0, 3], Gen.Int)
+        .Sample((announced, size, hasAuth, mechanisms, noise, seed) =>
+        {
+            var random = new Random(seed);
+            var lines = announced.Select(k => AnyCase(k, random))
+                .Concat(size is null ? [] : [AnyCase("SIZE " + size, random)])
+                .Concat(hasAuth ? [AnyCase("AUTH " + string.Join(' ', mechanisms), random)] : [])
+                .Concat(noise)
+                .OrderBy(_ => random.Next()).ToList();
+            var e = EhloExtensions.Parse(lines);
+            Assert.Equal(announced.Contains("STARTTLS"), e.StartTls);
+            Assert.Equal(announced.Contains("ENHANCEDSTATUSCODES"), e.EnhancedStatusCodes);
+            Assert.Equal(announced.Contains("8BITMIME"), e.EightBitMime);
+            Assert.Equal(announced.Contains("PIPELINING"), e.Pipelining);
+            Assert.Equal(announced.Contains("REQUIRETLS"), e.RequireTls);
+            Assert.Equal(announced.Contains("SMTPUTF8"), e.SmtpUtf8);
+            // RFC 1870 4: the announced number is the maximum size; anything else is no known maximum.
+            Assert.Equal(size is not null, e.Size);
+            var expectedMax = size is not null && size.All(char.IsAsciiDigit) && long.TryParse(size, CultureInfo.InvariantCulture, out var n) ? n : 0;
+            Assert.Equal(expectedMax, e.MaxSize);
+            // RFC 4954 3: the mechanisms as announced, upper-cased, in order.
+            Assert.Equal(hasAuth ? mechanisms.Select(m => m.ToUpperInvariant()) : [], e.AuthMechanisms);
+            Assert.Null(e.Limits);
+        }, iter: 5_000);
+
+    // Issue 11 item 14: replaces a property that could not fail (Pairs.Count >= 0).
+    [Fact]
+    public void Ehlo_limits_with_well_formed_pairs_round_trip() =>
+        Gen.Select(
+                Gen.OneOf(Token, Element(["MAILMAX", "RCPTMAX", "RCPTDOMAINMAX", "mailmax", "RcptMax"])),
+                Gen.OneOf(Gen.Int[0, 9_999_999].Select(i => i.ToString(CultureInfo.InvariantCulture)), Gen.String[Gen.Char['!', '~'], 1, 10].Select(v => v.Replace(";", "v", StringComparison.Ordinal))))
+            .List[1, 6].Select(l => l.DistinctBy(p => p.Item1.ToUpperInvariant()).ToList())
+            .Sample(pairs =>
+            {
+                var e = EhloExtensions.Parse(["SIZE 10", "limits" + string.Concat(pairs.Select(p => $" {p.Item1}={p.Item2}"))]);
+                var limits = e.Limits;
+                Assert.NotNull(limits);
+                // RFC 9422 4: every pair is kept, unknown names too (the client upper-cases the EHLO line).
+                Assert.Equal(pairs.ToDictionary(p => p.Item1.ToUpperInvariant(), p => p.Item2.ToUpperInvariant()), limits.Pairs);
+                // RFC 9422 4.1: a limit is a positive number of at most 6 digits, else none.
+                int Limit(string name) => pairs.Where(p => p.Item1.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => p.Item2)
+                    .Where(v => v.Length <= 6 && v.All(char.IsAsciiDigit)).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).FirstOrDefault(v => v > 0);
+                Assert.Equal((Limit("MAILMAX"), Limit("RCPTMAX"), Limit("RCPTDOMAINMAX")), (limits.MailMax, limits.RcptMax, limits.RcptDomainMax));
+                Assert.Equal(10, e.MaxSize);
+            }, iter: 5_000);
+
+    // Issue 11 item 14: whatever the lines, every mechanism and LIMITS name the parser reports was in them.
+    [Fact]
+    public void Ehlo_parsing_of_any_lines_reports_only_what_the_lines_contain() =>
         Gen.OneOf(AsciiText, AsciiText.Select(s => "LIMITS " + s), AsciiText.Select(s => "SIZE " + s), AsciiText.Select(s => "AUTH " + s))
             .List[0, 8].Sample(lines =>
             {
                 var e = EhloExtensions.Parse(lines);
-                return e.Limits is null || e.Limits.Pairs.Count >= 0;
+                var upper = lines.Select(l => l.ToUpperInvariant()).ToList();
+                Assert.All(e.AuthMechanisms, m => Assert.Contains(upper, l => l.Contains(m, StringComparison.Ordinal)));
+                Assert.All(e.Limits?.Pairs ?? new Dictionary<string, string>(), p => Assert.Contains(upper, l => l.Contains($"{p.Key}={p.Value}", StringComparison.Ordinal)));
+                Assert.True(e.MaxSize >= 0);
+                Assert.Equal(e.Size, upper.Any(l => l.Trim().StartsWith("SIZE ", StringComparison.Ordinal)));
             }, iter: 10_000);
 
     [Fact]
