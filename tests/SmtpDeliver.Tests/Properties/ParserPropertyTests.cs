@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using CsCheck;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Delivery.MtaSts;
 using SmtpDeliver.Dns;
 using SmtpDeliver.Smtp;
+using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.Tests.Properties;
 
@@ -167,6 +169,76 @@ public class ParserPropertyTests
             }
             return restored.ToString() == message;
         }, iter: 3_000);
+
+    private const string SamplePolicy = "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n";
+    private const string SampleRecord = "v=STSv1; id=20160831085700Z;";
+    private const string SampleReport = """{"organization-name":"x","date-range":{"start-datetime":"2016-04-01T00:00:00Z","end-datetime":"2016-04-01T23:59:59Z"},"contact-info":"c","report-id":"r","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1"],"policy-domain":"y.example","mx-host":["*.y.example"]},"summary":{"total-successful-session-count":5,"total-failure-session-count":3},"failure-details":[{"result-type":"certificate-expired","sending-mta-ip":"2001:db8::1","receiving-mx-hostname":"mx1.y.example","failed-session-count":1,"failure-reason-code":"x"}]}]}""";
+
+    // A valid input with a few characters replaced, inserted or deleted: mostly near-valid text, where
+    // parsers break.
+    private static Gen<string> Mutated(string valid) =>
+        Gen.Select(Gen.Int[0, 2], Gen.Int[0, valid.Length - 1], Gen.Char['\u0000', '\u00ff']).Array[1, 6].Select(edits =>
+        {
+            var sb = new StringBuilder(valid);
+            foreach (var (kind, at, c) in edits)
+            {
+                var i = Math.Min(at, sb.Length);
+                switch (kind)
+                {
+                    case 0 when i < sb.Length:
+                        sb[i] = c;
+                        break;
+                    case 1:
+                        sb.Insert(i, c);
+                        break;
+                    case 2 when i < sb.Length:
+                        sb.Remove(i, 1);
+                        break;
+                }
+            }
+            return sb.ToString();
+        });
+
+    // Issue 11 item 14: the CI counterpart of the mta-sts-policy and mta-sts-record fuzz targets.
+    [Fact]
+    public void Mta_sts_policy_and_record_parsing_throw_only_their_exception() =>
+        Gen.Select(Mutated(SamplePolicy), Mutated(SampleRecord)).Sample((policyText, recordText) =>
+        {
+            try
+            {
+                var policy = MtaStsPolicy.Parse(policyText);
+                Assert.InRange(policy.MaxAge, TimeSpan.Zero, TimeSpan.FromSeconds(31_557_600));
+                Assert.All(policy.MxPatterns, p => Assert.True(Domain.TryParse(p.StartsWith("*.", StringComparison.Ordinal) ? p[2..] : p, out var d) && d.Ascii == p.TrimStart('*', '.')));
+            }
+            catch (MtaStsPolicyException)
+            {
+            }
+            try
+            {
+                var record = MtaStsRecord.Parse(recordText);
+                Assert.Matches("^[A-Za-z0-9]{1,32}$", record.Id);
+            }
+            catch (MtaStsPolicyException)
+            {
+            }
+        }, iter: 10_000);
+
+    // Issue 11 item 14: the CI counterpart of the tlsrpt-report fuzz target.
+    [Fact]
+    public void Tlsrpt_report_parsing_throws_only_json_exceptions_and_round_trips() =>
+        Mutated(SampleReport).Sample(json =>
+        {
+            Report report;
+            try
+            {
+                report = Report.Parse(json);
+            }
+            catch (JsonException)
+            {
+                return;
+            }
+            Assert.Equal(report.ToJson(), Report.Parse(report.ToJson()).ToJson());
+        }, iter: 10_000);
 
     // Found by the mta-sts-policy fuzz target (fuzz/corpus/mta-sts-policy/idn-mx): an mx pattern given in
     // Unicode (or with full-width dots) was kept as written, and never matched an MX host, whose name is
