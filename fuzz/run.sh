@@ -7,7 +7,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 seconds=60
 if [ "${1:-}" = "--seconds" ]; then seconds=$2; shift 2; fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(reply ecode ehlo limits tlsa tlsrpt-record scram data)
+[ ${#targets[@]} -eq 0 ] && targets=(reply ecode ehlo limits tlsa tlsrpt-record scram data mta-sts-policy mta-sts-record tlsrpt-report gather)
 export PATH="$PATH:$HOME/.dotnet/tools"
 command -v afl-fuzz >/dev/null || { echo "afl-fuzz missing: apt-get install afl++" >&2; exit 2; }
 command -v sharpfuzz >/dev/null || { echo "sharpfuzz missing: dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0" >&2; exit 2; }

@@ -29,6 +29,10 @@ internal static class Program
             Expect<SaslException>(() => ScramServerFinal.Parse(text));
         },
         ["data"] = DataRoundTrip,
+        ["mta-sts-policy"] = MtaStsTargets.Policy,
+        ["mta-sts-record"] = MtaStsTargets.Record,
+        ["tlsrpt-report"] = TlsRptReport,
+        ["gather"] = GatherTarget.Run,
     };
 
     public static int Main(string[] args)
@@ -56,6 +60,22 @@ internal static class Program
         catch (T)
         {
         }
+    }
+
+    // A TLSRPT report as a reporter sends it: JsonException is its only failure, and what parses is written
+    // and read back (RFC 8460 4.4).
+    private static void TlsRptReport(byte[] bytes)
+    {
+        Report report;
+        try
+        {
+            report = Report.Parse(Encoding.UTF8.GetString(bytes));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return;
+        }
+        _ = Report.Parse(report.ToJson());
     }
 
     // The reply reader over the raw bytes, as from a server: SmtpException is its only failure.

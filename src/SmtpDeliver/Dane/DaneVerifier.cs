@@ -49,7 +49,7 @@ public static class DaneVerifier
         var errors = new List<DaneRecordError>();
         foreach (var record in records)
         {
-            var error = VerifyRecord(record, peerCertificates, names, pkixRoots);
+            var error = VerifyRecordSafely(record, peerCertificates, names, pkixRoots);
             if (error is null)
             {
                 return new DaneVerification(true, record, []);
@@ -63,6 +63,25 @@ public static class DaneVerifier
     }
 
     private static readonly DaneRecordError Mismatch = new(null, default, string.Empty);
+
+    /// <summary>
+    /// As <see cref="VerifyRecord"/>, but whatever the certificates hold, never throws: what the server sent
+    /// (or a full certificate in a record) is remote input, and a record that cannot be checked is an error
+    /// of that record only, so the next record is still tried (RFC 7671 5).
+    /// </summary>
+    private static DaneRecordError? VerifyRecordSafely(TlsaRecord record, IReadOnlyList<X509Certificate2> sent, List<string> names, X509Certificate2Collection? pkixRoots)
+    {
+        try
+        {
+            return VerifyRecord(record, sent, names, pkixRoots);
+        }
+#pragma warning disable CA1031 // Remote certificate content must not turn into an exception out of the TLS validation callback.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return new DaneRecordError(record, DaneErrorKind.ChainNotTrusted, $"certificate could not be verified against the record: {e.GetType().Name}: {e.Message}");
+        }
+    }
 
     /// <summary>Null when the record verifies; <see cref="Mismatch"/> for a plain mismatch; else the error.</summary>
     private static DaneRecordError? VerifyRecord(TlsaRecord record, IReadOnlyList<X509Certificate2> sent, List<string> names, X509Certificate2Collection? pkixRoots)
@@ -142,11 +161,24 @@ public static class DaneVerifier
         {
             return error;
         }
-        if (!names.Any(n => leaf.MatchesHostname(n, allowWildcards: true, allowCommonName: true)))
+        if (!names.Any(n => MatchesHostname(leaf, n)))
         {
             return new DaneRecordError(record, DaneErrorKind.NameMismatch, $"dane-ta: certificate is not valid for {string.Join(" or ", names)}");
         }
         return null;
+    }
+
+    // RFC 6125 6.4: a subjectAltName that cannot be decoded names no host.
+    private static bool MatchesHostname(X509Certificate2 leaf, string name)
+    {
+        try
+        {
+            return leaf.MatchesHostname(name, allowWildcards: true, allowCommonName: true);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
     }
 
     private static DaneErrorKind KindOf(string resultType) => resultType switch
@@ -161,12 +193,21 @@ public static class DaneVerifier
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(certificate);
-        byte[] selected = record.Selector switch
+        byte[] selected;
+        try
         {
-            TlsaSelector.Cert => certificate.RawData,
-            TlsaSelector.Spki => certificate.PublicKey.ExportSubjectPublicKeyInfo(),
-            _ => [],
-        };
+            selected = record.Selector switch
+            {
+                TlsaSelector.Cert => certificate.RawData,
+                TlsaSelector.Spki => certificate.PublicKey.ExportSubjectPublicKeyInfo(),
+                _ => [],
+            };
+        }
+        catch (CryptographicException)
+        {
+            // A public key the platform cannot re-encode matches no record.
+            return false;
+        }
         if (selected.Length == 0)
         {
             return false;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Org.BouncyCastle.Security;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace SmtpDeliver.Dane;
@@ -44,8 +43,18 @@ internal static class TrustAnchorChain
         return new DaneRecordError(record, DaneErrorKind.ChainNotTrusted, "dane-ta: chain to the trust anchor is too long");
     }
 
-    private static bool IsCa(X509Certificate2 c) =>
-        c.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is { CertificateAuthority: true };
+    // RFC 5280 4.2.1.9: a basicConstraints extension that cannot be decoded does not make a CA.
+    private static bool IsCa(X509Certificate2 c)
+    {
+        try
+        {
+            return c.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is { CertificateAuthority: true };
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
 
     private static bool IssuedBy(X509Certificate2 child, X509Certificate2 issuer)
     {
@@ -60,9 +69,13 @@ internal static class TrustAnchorChain
             bcChild.Verify(bcIssuer.GetPublicKey());
             return true;
         }
-        catch (Exception e) when (e is InvalidKeyException or SignatureException or CryptographicException or ArgumentException
-            or Org.BouncyCastle.Security.Certificates.CertificateException)
+#pragma warning disable CA1031 // Any failure is a signature that does not verify, whatever BouncyCastle throws.
+        catch (Exception)
+#pragma warning restore CA1031
         {
+            // Unknown signature or key algorithm OIDs (SecurityUtilityException), unsupported parameters
+            // (NotSupportedException, InvalidOperationException), certificates .NET loads but BouncyCastle
+            // cannot parse, a bad signature: the certificate is not issued by this one (RFC 5280 6.1.3 (a)(1)).
             return false;
         }
     }

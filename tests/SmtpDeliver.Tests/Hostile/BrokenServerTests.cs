@@ -242,41 +242,93 @@ public class BrokenServerTests
         Assert.True(c.IsBotched);
     }
 
+    // What a server's bytes can cause (SmtpErrorReason's documentation): a reply we did not want, a
+    // malformed or oversized reply, a closed connection, or silence.
+    private static readonly SmtpErrorReason[] ServerCausedReasons =
+        [SmtpErrorReason.Status, SmtpErrorReason.Protocol, SmtpErrorReason.ReplyTooLong, SmtpErrorReason.Connection, SmtpErrorReason.Timeout];
+
+    // Issue 11 item 14: asserted nothing before (any SmtpException, or none at all, passed).
     [Fact]
     public async Task Random_bytes_from_a_server_give_only_documented_exceptions()
     {
         var random = new Random(20261123);
+        var afterSetup = 0;
         for (var round = 0; round < 40; round++)
         {
             var garbage = new byte[random.Next(1, 3000)];
             random.NextBytes(garbage);
-            // Sometimes a valid prefix, so the garbage lands in later states too.
-            var prefix = (round % 4) switch
-            {
-                0 => "",
-                1 => "220 mx.example\r\n",
-                2 => "220 mx.example\r\n250-mx.example\r\n250 PIPELINING\r\n",
-                _ => "220 mx.example\r\n250 mx.example\r\n250 ok\r\n",
-            };
+            // The garbage comes at a different point of the session each round: instead of the greeting,
+            // of the EHLO reply, of the pipelined MAIL/RCPT/DATA replies, of the RCPT reply.
+            var stage = round % 4;
             await using var s = ScriptedSmtpServer.Start(async ss =>
             {
                 try
                 {
-                    await ss.WriteRawAsync([.. Encoding.ASCII.GetBytes(prefix), .. garbage]);
+                    if (stage > 0)
+                    {
+                        await ss.WriteLineAsync("220 mx.example");
+                        await ss.ExpectAsync("EHLO localhost");
+                    }
+                    if (stage == 2)
+                    {
+                        await ss.WriteLineAsync("250-mx.example");
+                        await ss.WriteLineAsync("250 PIPELINING");
+                        await ss.ExpectPrefixAsync("MAIL FROM:");
+                    }
+                    if (stage == 3)
+                    {
+                        await ss.WriteLineAsync("250 mx.example");
+                        await ss.ExpectPrefixAsync("MAIL FROM:");
+                        await ss.WriteLineAsync("250 ok");
+                        await ss.ExpectPrefixAsync("RCPT TO:");
+                    }
+                    await ss.WriteRawAsync(garbage);
                     await ss.DrainAsync();
                 }
                 catch (IOException)
                 {
                 }
             });
+            SmtpDeliver.Client? client = null;
+            Exception? failure = null;
             try
             {
-                await using var c = await Bounded(s.ConnectAsync().ContinueWith(t => SmtpDeliver.Client.NewAsync(t.Result, TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast)).Unwrap());
-                await Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message)));
+                client = await Bounded(ConnectAsync(s));
+                await Bounded(client.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message)));
             }
-            catch (SmtpException)
+            catch (Exception e)
             {
+                failure = e;
+            }
+            try
+            {
+                // Random bytes never make a 2xx to the end of data: every round fails, with a typed error.
+                var error = Assert.IsType<SmtpException>(failure, exactMatch: true);
+                Assert.Contains(error.Reason, ServerCausedReasons);
+                // No garbage is a 354: the message was never sent, and the queue may retry without a duplicate.
+                Assert.False(error.MessageDataSent);
+                if (client is null)
+                {
+                    continue;
+                }
+                afterSetup++;
+                if (error.Reason != SmtpErrorReason.Status)
+                {
+                    // After an I/O or protocol error the connection is unusable, and says so without I/O.
+                    Assert.True(client.IsBotched, $"round {round}: not botched after {error.Reason}");
+                    var again = await Assert.ThrowsAsync<SmtpException>(() => Bounded(client.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message))));
+                    Assert.Equal(SmtpErrorReason.Botched, again.Reason);
+                }
+            }
+            finally
+            {
+                if (client is not null)
+                {
+                    await Bounded(client.DisposeAsync().AsTask().ContinueWith(_ => true));
+                }
             }
         }
+        // Stages 2 and 3 take the session past the greeting and EHLO: the garbage reached the transaction.
+        Assert.Equal(20, afterSetup);
     }
 }

@@ -35,7 +35,7 @@ public sealed class MtaStsPolicyException : Exception
 
 /// <summary>An MTA-STS policy (RFC 8461 3.2): mode, MX patterns, lifetime.</summary>
 /// <param name="Mode">enforce, testing or none.</param>
-/// <param name="MxPatterns">The allowed MX host names, "*.example.org" matching one left-most label.</param>
+/// <param name="MxPatterns">The allowed MX host names in A-label form, "*.example.org" matching one left-most label.</param>
 /// <param name="MaxAge">How long the policy may be cached.</param>
 /// <param name="Lines">The policy text lines as given, for TLSRPT policy-string.</param>
 public sealed record MtaStsPolicy(MtaStsMode Mode, IReadOnlyList<string> MxPatterns, TimeSpan MaxAge, IReadOnlyList<string> Lines)
@@ -86,12 +86,13 @@ public sealed record MtaStsPolicy(MtaStsMode Mode, IReadOnlyList<string> MxPatte
                         : throw new MtaStsPolicyException($"invalid mta-sts max_age {value}");
                     break;
                 case "mx":
-                    var pattern = value.StartsWith("*.", StringComparison.Ordinal) ? value[2..] : value;
-                    if (!Domain.TryParse(pattern, out _))
+                    var wildcard = value.StartsWith("*.", StringComparison.Ordinal);
+                    if (!Domain.TryParse(wildcard ? value[2..] : value, out var pattern))
                     {
                         throw new MtaStsPolicyException($"invalid mta-sts mx pattern {value}");
                     }
-                    mx.Add(value.ToLowerInvariant());
+                    // RFC 8461 4.1: matched against the MX host's name, which is compared in its A-label form.
+                    mx.Add(wildcard ? "*." + pattern.Ascii : pattern.Ascii);
                     break;
                 case "version" or "mode" or "max_age":
                     throw new MtaStsPolicyException($"duplicate mta-sts key {key}");
