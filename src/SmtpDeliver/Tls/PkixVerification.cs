@@ -45,7 +45,17 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
                 policy.ExtraStore.Add(c);
             }
         }
-        var built = chain.Build(leaf);
+        bool built;
+        try
+        {
+            built = chain.Build(leaf);
+        }
+        catch (CryptographicException e)
+        {
+            // A certificate the platform cannot even parse: untrusted, never an exception out of the handshake.
+            chainCertificates = [];
+            return new PkixVerification(false, TlsRpt.ResultType.CertificateNotTrusted, string.Empty, $"certificate not trusted: {e.Message}");
+        }
         chainCertificates = chain.ChainElements.Select(e => new X509Certificate2(e.Certificate)).ToList();
         var flags = X509ChainStatusFlags.NoError;
         foreach (var element in chain.ChainElements)
@@ -69,7 +79,7 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
         {
             return new PkixVerification(false, TlsRpt.ResultType.CertificateExpired, string.Empty, "certificate has expired or is not yet valid");
         }
-        if (hostName.Length > 0 && !leaf.MatchesHostname(hostName, allowWildcards: true, allowCommonName: true))
+        if (hostName.Length > 0 && !MatchesHostname(leaf, hostName))
         {
             return new PkixVerification(false, TlsRpt.ResultType.CertificateHostMismatch, string.Empty, $"certificate is not valid for host name {hostName}");
         }
@@ -92,6 +102,19 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
         DisableCertificateDownloads = true,
         RevocationMode = X509RevocationMode.NoCheck,
     };
+
+    /// <summary>RFC 6125 name check; a malformed subjectAltName (from a hostile server) matches nothing instead of throwing.</summary>
+    internal static bool MatchesHostname(X509Certificate2 certificate, string hostName)
+    {
+        try
+        {
+            return certificate.MatchesHostname(hostName, allowWildcards: true, allowCommonName: true);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)
+        {
+            return false;
+        }
+    }
 
     private static string ReasonFor(X509ChainStatusFlags flags)
     {
