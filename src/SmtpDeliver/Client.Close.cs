@@ -94,6 +94,12 @@ public sealed partial class Client
             await AbortAsync().ConfigureAwait(false);
             return;
         }
+        await QuitQuietlyAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>QUIT and close, logging instead of throwing.</summary>
+    private async ValueTask QuitQuietlyAsync()
+    {
         try
         {
             await QuitCoreAsync(CancellationToken.None).ConfigureAwait(false);
@@ -147,11 +153,7 @@ public sealed partial class Client
         }
         try
         {
-            await QuitCoreAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SmtpException or OperationCanceledException or IOException)
-        {
-            Log.CloseProblem(_logger, e.Message);
+            await QuitQuietlyAsync().ConfigureAwait(false);
         }
         finally
         {

@@ -81,15 +81,7 @@ public class ClientCloseTests
             await ss.WriteLineAsync("220 mx.example");
             await ss.ExpectAsync("EHLO localhost");
             await ss.WriteLineAsync("250 mx.example");
-            await ss.ExpectPrefixAsync("MAIL FROM:");
-            await release.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            await ss.WriteLineAsync("250 ok");
-            await ss.ExpectPrefixAsync("RCPT TO:");
-            await ss.WriteLineAsync("250 ok");
-            await ss.ExpectAsync("DATA");
-            await ss.WriteLineAsync("354 go");
-            await ss.ReadDataAsync();
-            await ss.WriteLineAsync("250 queued");
+            await ss.ServeTransactionAsync(beforeMailReply: () => release.Task.WaitAsync(TimeSpan.FromSeconds(10)));
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 bye");
         });

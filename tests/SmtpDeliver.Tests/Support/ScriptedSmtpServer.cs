@@ -206,6 +206,33 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
         }
     }
 
+    /// <summary>
+    /// Serves one non-pipelined transaction with one recipient: MAIL (after <paramref name="beforeMailReply"/>),
+    /// RCPT, DATA and the message, each answered positively; <paramref name="finalReply"/> ends the data, or
+    /// with <c>null</c> the server closes the connection without a verdict.
+    /// </summary>
+    public async Task<string> ServeTransactionAsync(string? finalReply = "250 queued", Func<Task>? beforeMailReply = null)
+    {
+        await ExpectPrefixAsync("MAIL FROM:<");
+        if (beforeMailReply is not null)
+        {
+            await beforeMailReply();
+        }
+        await WriteLineAsync("250 ok");
+        await ExpectPrefixAsync("RCPT TO:<");
+        await WriteLineAsync("250 ok");
+        await ExpectAsync("DATA");
+        await WriteLineAsync("354 go");
+        var data = await ReadDataAsync();
+        if (finalReply is null)
+        {
+            Close();
+            return data;
+        }
+        await WriteLineAsync(finalReply);
+        return data;
+    }
+
     /// <summary>Reads message data up to the "." line and returns it unstuffed, with CRLF line ends.</summary>
     public async Task<string> ReadDataAsync()
     {
