@@ -33,7 +33,7 @@ public sealed partial class Client
     }
 
     /// <summary>
-    /// Ends the session: sends QUIT (RFC 5321 4.1.1.10) unless the connection is botched, waits briefly
+    /// Ends the session: sends QUIT (RFC 5321 4.1.1.10) unless the connection is broken, waits briefly
     /// for any reply, and closes the connection, always, also when <paramref name="cancellationToken"/>
     /// is cancelled. A second close fails with <see cref="SmtpErrorReason.Closed"/>.
     /// </summary>
@@ -89,7 +89,7 @@ public sealed partial class Client
     /// </summary>
     private async ValueTask QuitAfterFailedSetupAsync(Exception failure)
     {
-        if (failure is SmtpException { Code: 421 or (> 0 and < 400) })
+        if (failure is SmtpException { Response.Code: 421 or (> 0 and < 400) })
         {
             await AbortAsync().ConfigureAwait(false);
             return;
@@ -119,7 +119,7 @@ public sealed partial class Client
     /// commands.
     /// </summary>
     /// <exception cref="InvalidOperationException">Another operation is in progress.</exception>
-    /// <exception cref="SmtpException">The client is closed or botched.</exception>
+    /// <exception cref="SmtpException">The client is closed or broken.</exception>
     public Stream Detach()
     {
         EnterOperation();

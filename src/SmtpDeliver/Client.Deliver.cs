@@ -62,7 +62,7 @@ public sealed partial class Client
     /// <param name="messageSize">The message size in bytes, for SIZE (RFC 1870).</param>
     /// <param name="message">The message with CRLF line endings; read once from its current position, not loaded into memory.</param>
     /// <param name="requirements">What the message needs from the server.</param>
-    /// <param name="cancellationToken">Cancels the transaction; the connection is botched afterwards.</param>
+    /// <param name="cancellationToken">Cancels the transaction; the connection is broken afterwards.</param>
     /// <exception cref="ArgumentException">No recipients, or the null reverse-path as a recipient.</exception>
     /// <exception cref="SmtpException">
     /// The transaction failed as a whole. After the message data was sent, <see cref="SmtpException.DeliveryUncertain"/>

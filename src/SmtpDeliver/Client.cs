@@ -12,7 +12,7 @@ namespace SmtpDeliver;
 /// <summary>
 /// One SMTP session on one connection (RFC 5321): greeting, EHLO (HELO fallback), STARTTLS or implicit
 /// TLS with our own PKIX verification, AUTH, then any number of pipelined deliveries. A client is not
-/// thread-safe: one operation at a time. After an I/O or protocol error it is "botched" and refuses
+/// thread-safe: one operation at a time. After an I/O or protocol error it is "broken" and refuses
 /// further use; dispose it.
 /// </summary>
 public sealed partial class Client : IAsyncDisposable
@@ -101,7 +101,7 @@ public sealed partial class Client : IAsyncDisposable
         var client = new Client(stream, verifyPkix, remoteHostname, options, options.LocalEndPoint, options.RemoteEndPoint);
         try
         {
-            if (tlsMode == TlsMode.Immediate)
+            if (tlsMode == TlsMode.Implicit)
             {
                 await client.HandshakeAsync(SmtpCommand.Greeting, cancellationToken).ConfigureAwait(false);
             }
@@ -150,7 +150,7 @@ public sealed partial class Client : IAsyncDisposable
     public bool SupportsRequireTls => Extensions.RequireTls;
 
     /// <summary>True when the connection cannot be used any more: after an I/O or protocol error, or after closing.</summary>
-    public bool IsBotched => _transport.Broken || _closed;
+    public bool IsBroken => _transport.Broken || _closed;
 
     private static SmtpException Status(Reply reply, SmtpCommand command, string expected, bool permanent) =>
         new(SmtpErrorReason.Status, permanent, command, $"server sent unexpected reply to {command}: got {reply.Code}, expected {expected}",
@@ -175,7 +175,7 @@ public sealed partial class Client : IAsyncDisposable
             throw;
         }
         _firstReadAfterHandshake = false;
-        Diagnostics.Log.CommandResult(_logger, command, reply.Code, reply.Secode);
+        Diagnostics.Log.CommandResult(_logger, command, reply.Code, reply.EnhancedStatusCode);
         return reply;
     }
 
@@ -238,7 +238,7 @@ public sealed partial class Client : IAsyncDisposable
         }
         if (_transport.Broken)
         {
-            throw new SmtpException(SmtpErrorReason.Botched, false, SmtpCommand.None, "smtp connection is botched by an earlier error");
+            throw new SmtpException(SmtpErrorReason.Broken, false, SmtpCommand.None, "smtp connection is broken by an earlier error");
         }
     }
 }

@@ -3,7 +3,7 @@ namespace SmtpDeliver;
 /// <summary>Why an SMTP operation failed; branch on this, never on message text.</summary>
 public enum SmtpErrorReason
 {
-    /// <summary>The server answered with an unexpected reply code; see <see cref="SmtpException.Code"/>.</summary>
+    /// <summary>The server answered with an unexpected reply code; see <see cref="SmtpException.Response"/>.</summary>
     Status,
     /// <summary>The server violated the protocol: malformed reply, mixed codes in a multi-line reply, unexpected data.</summary>
     Protocol,
@@ -16,7 +16,7 @@ public enum SmtpErrorReason
     /// <summary>The server did not answer, or did not take our data, within the configured time.</summary>
     Timeout,
     /// <summary>An earlier error left the connection in an unknown state; it cannot be used any more.</summary>
-    Botched,
+    Broken,
     /// <summary>The client was closed.</summary>
     Closed,
     /// <summary>The message is larger than the server's announced SIZE (RFC 1870).</summary>

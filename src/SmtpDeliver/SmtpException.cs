@@ -2,7 +2,7 @@ namespace SmtpDeliver;
 
 /// <summary>
 /// An SMTP operation failed. The fields say whether to retry (<see cref="Permanent"/>), what the server
-/// said (<see cref="Code"/>, <see cref="Secode"/>, <see cref="Line"/>, <see cref="MoreLines"/>), to which
+/// said (<see cref="Response"/>: code, enhanced status code, lines), to which
 /// command, and why (<see cref="Reason"/>).
 /// </summary>
 public sealed class SmtpException : Exception
@@ -14,10 +14,9 @@ public sealed class SmtpException : Exception
         Reason = reason;
         Permanent = permanent;
         Command = command;
-        Code = response?.Code ?? 0;
-        Secode = response?.Secode ?? string.Empty;
-        Line = response?.Line ?? string.Empty;
-        MoreLines = response?.MoreLines ?? [];
+        Response = response is null
+            ? new SmtpResponse { Command = command, Permanent = permanent, Reason = reason }
+            : response with { Command = command, Permanent = permanent, Reason = reason };
     }
 
     /// <summary>Creates an error with only a message (transient, reason <see cref="SmtpErrorReason.Protocol"/>).</summary>
@@ -45,17 +44,11 @@ public sealed class SmtpException : Exception
     /// <summary>The command the failure belongs to.</summary>
     public SmtpCommand Command { get; }
 
-    /// <summary>The reply code, e.g. 550; 0 when the failure was not a server reply.</summary>
-    public int Code { get; }
-
-    /// <summary>The enhanced status code without its class digit, e.g. "7.0"; empty when none.</summary>
-    public string Secode { get; }
-
-    /// <summary>The first reply line as received; empty when the failure was not a server reply.</summary>
-    public string Line { get; }
-
-    /// <summary>Further lines of a multi-line reply.</summary>
-    public IReadOnlyList<string> MoreLines { get; }
+    /// <summary>
+    /// What the server said: reply code (0 when the failure was not a server reply), enhanced status code,
+    /// first line and further lines; with this exception's command, permanence and reason.
+    /// </summary>
+    public SmtpResponse Response { get; }
 
     /// <summary>
     /// True when the whole message, including the end-of-data marker, had been written to the server
@@ -82,24 +75,15 @@ public sealed class SmtpException : Exception
 
     /// <summary>A copy for a failure after the whole message was sent: <see cref="MessageDataSent"/> set, with the RCPT replies.</summary>
     internal SmtpException AfterMessageData(bool uncertain, IReadOnlyList<SmtpResponse> recipientResponses) =>
-        new(Reason, Permanent && !uncertain, Command, base.Message, ToResponse(), InnerException)
+        new(Reason, Permanent && !uncertain, Command, base.Message, Response, InnerException)
         {
             MessageDataSent = true,
             DeliveryUncertain = uncertain,
             RecipientResponses = recipientResponses,
         };
 
-    /// <summary>The failure as a per-recipient response.</summary>
-    public SmtpResponse ToResponse() => new()
-    {
-        Code = Code,
-        Secode = Secode,
-        Command = Command,
-        Line = Line,
-        MoreLines = MoreLines,
-        Permanent = Permanent,
-        Reason = Reason,
-    };
+    /// <summary>The failure as a per-recipient response (<see cref="Response"/>).</summary>
+    public SmtpResponse ToResponse() => Response;
 
     /// <inheritdoc/>
     public override string Message
@@ -107,7 +91,7 @@ public sealed class SmtpException : Exception
         get
         {
             var kind = Permanent ? "permanent" : "transient";
-            return Line.Length > 0 ? $"{base.Message}, {kind}: {Line}" : $"{base.Message}, {kind}";
+            return Response.Line.Length > 0 ? $"{base.Message}, {kind}: {Response.Line}" : $"{base.Message}, {kind}";
         }
     }
 }

@@ -10,10 +10,11 @@ public sealed record SmtpResponse
     public int Code { get; init; }
 
     /// <summary>
-    /// The enhanced status code (RFC 3463) without its class digit, e.g. "7.1" for "550 5.7.1";
-    /// empty when the server does not announce ENHANCEDSTATUSCODES or sent none.
+    /// The enhanced status code (RFC 3463) as the server wrote it, e.g. "5.7.1" for "550 5.7.1 …";
+    /// empty when the server does not announce ENHANCEDSTATUSCODES or sent none. (mox keeps the
+    /// class-less "7.1".)
     /// </summary>
-    public string Secode { get; init; } = string.Empty;
+    public string EnhancedStatusCode { get; init; } = string.Empty;
 
     /// <summary>The command the reply answers.</summary>
     public SmtpCommand Command { get; init; }

@@ -11,7 +11,7 @@ public enum TlsMode
     /// <summary>Always send STARTTLS, even when not announced; a refusal fails the connection.</summary>
     RequiredStartTls,
     /// <summary>TLS handshake immediately on connect, before the greeting (implicit TLS, RFC 8314, e.g. port 465).</summary>
-    Immediate,
+    Implicit,
     /// <summary>Never use TLS.</summary>
-    Skip,
+    None,
 }

@@ -43,7 +43,7 @@ public class DeliveryBenchmarks
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, _server.Port);
-        _client = await Client.NewAsync(socket, TlsMode.Skip, false, Domain.Parse("bench.example"), default);
+        _client = await Client.NewAsync(socket, TlsMode.None, false, Domain.Parse("bench.example"), default);
 
         _mailkit = new MailKit.Net.Smtp.SmtpClient { LocalDomain = "bench.example" };
         await _mailkit.ConnectAsync("127.0.0.1", _server.Port, SecureSocketOptions.None);

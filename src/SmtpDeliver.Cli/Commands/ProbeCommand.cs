@@ -27,8 +27,8 @@ internal static class ProbeCommand
     {
         "opportunistic" => TlsMode.Opportunistic,
         "required" => TlsMode.RequiredStartTls,
-        "immediate" => TlsMode.Immediate,
-        "skip" => TlsMode.Skip,
+        "implicit" or "immediate" => TlsMode.Implicit,
+        "none" or "skip" => TlsMode.None,
         _ => null,
     };
 

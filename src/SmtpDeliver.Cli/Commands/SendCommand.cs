@@ -116,7 +116,7 @@ internal static class SendCommand
                 ip = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToString() : null;
                 client = await Client.NewAsync(socket, mode, enforcePkix, common.EhloName(result), remote, options, ct).ConfigureAwait(false);
                 var responses = await client.DeliverMultipleAsync(mailFrom, rcptTo, message.Length, new MemoryStream(message), requirements, ct).ConfigureAwait(false);
-                var rows = recipients.Zip(responses, (r, s) => new RecipientJson(r, s.IsSuccess ? "delivered" : s.Permanent ? "permanent" : "transient", s.Code, s.Secode, s.Line)).ToList();
+                var rows = recipients.Zip(responses, (r, s) => new RecipientJson(r, s.IsSuccess ? "delivered" : s.Permanent ? "permanent" : "transient", s.Code, s.EnhancedStatusCode, s.Line)).ToList();
                 var tlsInfo = new SendTlsJson(client.Tls?.VersionName, client.Tls?.CipherSuite.ToString(), TlsStatus(client, options));
                 await client.CloseAsync(ct).ConfigureAwait(false);
                 return Report(json, new SendJson(rows, host, ip, tlsInfo, null, [domainResult, hostResult], null));
@@ -124,7 +124,7 @@ internal static class SendCommand
             catch (Exception e) when (e is SmtpException or SocketException)
             {
                 var permanent = e is SmtpException { Permanent: true };
-                var rows = recipients.Select(r => new RecipientJson(r, permanent ? "permanent" : "transient", (e as SmtpException)?.Code ?? 0, (e as SmtpException)?.Secode ?? "", (e as SmtpException)?.Line ?? "")).ToList();
+                var rows = recipients.Select(r => new RecipientJson(r, permanent ? "permanent" : "transient", (e as SmtpException)?.Response.Code ?? 0, (e as SmtpException)?.Response.EnhancedStatusCode ?? "", (e as SmtpException)?.Response.Line ?? "")).ToList();
                 var tlsInfo = new SendTlsJson(client?.Tls?.VersionName, client?.Tls?.CipherSuite.ToString(), client is null ? "none" : TlsStatus(client, options));
                 return Report(json, new SendJson(rows, host, ip, tlsInfo, null, [domainResult, hostResult], e.Message));
             }
@@ -177,7 +177,7 @@ internal static class SendCommand
             TlsRequiredNo = result.GetValue(tlsRequiredNo),
         }, ct).ConfigureAwait(false);
         var last = outcome.Attempts.Count > 0 ? outcome.Attempts[^1] : null;
-        var rows = outcome.Recipients.Select(r => new RecipientJson(r.Address.ToString(), r.Status.ToString().ToLowerInvariant(), r.Response?.Code ?? 0, r.Response?.Secode ?? "", r.Response?.Line ?? r.Error)).ToList();
+        var rows = outcome.Recipients.Select(r => new RecipientJson(r.Address.ToString(), r.Status.ToString().ToLowerInvariant(), r.Response?.Code ?? 0, r.Response?.EnhancedStatusCode ?? "", r.Response?.Line ?? r.Error)).ToList();
         var error = outcome.Recipients.FirstOrDefault(r => r.Status != Delivery.RecipientStatus.Delivered)?.Error;
         return Report(result.GetValue(common.Json), new SendJson(rows, last?.Host.Ascii ?? "", last?.Address?.ToString(), new SendTlsJson(null, null, last?.TlsStatus ?? "none"),
             last?.VerifiedDaneRecord?.ToString(), [outcome.RecipientDomainResult, .. outcome.HostResults], string.IsNullOrEmpty(error) ? null : error));

@@ -53,7 +53,7 @@ public static class DaneHostCheck
     /// <param name="host">The MX host.</param>
     /// <param name="port">The port to connect to; TLSA records are always looked up for port 25.</param>
     /// <param name="options">Client options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
-    /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Immediate"/>.</param>
+    /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Implicit"/>.</param>
     /// <param name="ehloHostname">Our name for EHLO.</param>
     /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
@@ -69,7 +69,7 @@ public static class DaneHostCheck
     /// <param name="host">One of the hosts of <paramref name="destinations"/>.</param>
     /// <param name="port">The port to connect to; TLSA records are always looked up for port 25.</param>
     /// <param name="options">Client options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
-    /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Immediate"/>.</param>
+    /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Implicit"/>.</param>
     /// <param name="ehloHostname">Our name for EHLO.</param>
     /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
     /// <param name="cancellationToken">Cancels the check.</param>

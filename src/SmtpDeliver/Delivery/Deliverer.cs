@@ -378,7 +378,7 @@ public sealed class Deliverer
             catch (SmtpException e) when (e.MessageDataSent)
             {
                 SetAfterData(state, batch, e);
-                if (client.IsBotched)
+                if (client.IsBroken)
                 {
                     return (HostOutcome.Transient, e.Message, false);
                 }
@@ -397,7 +397,7 @@ public sealed class Deliverer
                 if (e.Permanent)
                 {
                     state.Fail(batch, RecipientStatus.Permanent, e.ToResponse(), e.Message);
-                    if (client.IsBotched)
+                    if (client.IsBroken)
                     {
                         return (HostOutcome.Permanent, e.Message, false);
                     }

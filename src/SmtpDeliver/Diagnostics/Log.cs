@@ -20,8 +20,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "tls verification failed for {ServerName}, not enforced: {Problem}")]
     public static partial void TlsVerificationIgnored(ILogger logger, string serverName, string problem);
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "smtp command {Command} result {Code} {Secode}")]
-    public static partial void CommandResult(ILogger logger, SmtpCommand command, int code, string secode);
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "smtp command {Command} result {Code} {EnhancedStatusCode}")]
+    public static partial void CommandResult(ILogger logger, SmtpCommand command, int code, string enhancedStatusCode);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "delivered to {Accepted} of {Recipients} recipients, {Bytes} bytes")]
     public static partial void Delivered(ILogger logger, int accepted, int recipients, long bytes);

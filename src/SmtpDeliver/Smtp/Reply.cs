@@ -7,7 +7,7 @@ namespace SmtpDeliver.Smtp;
 internal sealed class Reply
 {
     public required int Code { get; init; }
-    public required string Secode { get; init; }
+    public required string EnhancedStatusCode { get; init; }
     /// <summary>The first line, raw, without CRLF.</summary>
     public required string Line { get; init; }
     /// <summary>The later lines, raw.</summary>
@@ -24,7 +24,7 @@ internal sealed class Reply
     public SmtpResponse ToResponse(SmtpCommand command, bool permanent, SmtpErrorReason? reason) => new()
     {
         Code = Code,
-        Secode = Secode,
+        EnhancedStatusCode = EnhancedStatusCode,
         Command = command,
         Line = Line,
         MoreLines = MoreLines,

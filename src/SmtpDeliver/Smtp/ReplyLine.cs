@@ -89,7 +89,7 @@ public static class ReplyLine
         {
             return string.Empty;
         }
-        var secode = EnhancedCodes.Get(text[subjectStart..o]);
+        var secode = EnhancedCodes.Get(text[..o]);
         if (o < text.Length && text[o] == ' ')
         {
             o++;

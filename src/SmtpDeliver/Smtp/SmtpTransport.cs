@@ -115,7 +115,7 @@ internal sealed class SmtpTransport : IAsyncDisposable
                 return new Reply
                 {
                     Code = code,
-                    Secode = secode,
+                    EnhancedStatusCode = secode,
                     Line = first,
                     MoreLines = (IReadOnlyList<string>?)more ?? [],
                     MoreTexts = (IReadOnlyList<string>?)moreTexts ?? [],

@@ -96,7 +96,7 @@ public class CliTests
         using var doc = JsonDocument.Parse(json.Stdout);
         var rcpts = doc.RootElement.GetProperty("recipients");
         Assert.Equal("delivered", rcpts[0].GetProperty("status").GetString());
-        Assert.Equal(("permanent", 550, "1.1"), (rcpts[1].GetProperty("status").GetString(), rcpts[1].GetProperty("code").GetInt32(), rcpts[1].GetProperty("enhanced_code").GetString()));
+        Assert.Equal(("permanent", 550, "5.1.1"), (rcpts[1].GetProperty("status").GetString(), rcpts[1].GetProperty("code").GetInt32(), rcpts[1].GetProperty("enhanced_code").GetString()));
         Assert.Equal("verified", doc.RootElement.GetProperty("tls").GetProperty("status").GetString());
     }
 

@@ -49,7 +49,7 @@ public class DovecotSubmissionTests
     {
         var e = await Assert.ThrowsAsync<SmtpException>(() => ConnectAsync("SUBMISSION_PORT", TlsMode.RequiredStartTls,
             SaslMechanismChooser.Selector(SaslCredentials.WithPassword(User, "wrong-password"), mechanism)));
-        Assert.Equal((SmtpCommand.Auth, 535, "7.8"), (e.Command, e.Code, e.Secode));
+        Assert.Equal((SmtpCommand.Auth, 535, "5.7.8"), (e.Command, e.Response.Code, e.Response.EnhancedStatusCode));
         if (!mechanism.StartsWith("SCRAM", StringComparison.Ordinal))
         {
             Assert.True(e.Permanent);
@@ -67,16 +67,16 @@ public class DovecotSubmissionTests
     [Fact]
     public async Task Auth_offered_before_starttls_is_refused_for_cleartext_mechanisms_and_nothing_is_sent()
     {
-        var e = await Assert.ThrowsAsync<SmtpException>(() => ConnectAsync("SUBMISSION_INSECURE_PORT", TlsMode.Skip,
+        var e = await Assert.ThrowsAsync<SmtpException>(() => ConnectAsync("SUBMISSION_INSECURE_PORT", TlsMode.None,
             SaslMechanismChooser.Selector(SaslCredentials.WithPassword(User, Password), "PLAIN")));
         Assert.Equal((SmtpErrorReason.CleartextAuthentication, true), (e.Reason, e.Permanent));
-        Assert.Equal(0, e.Code);
+        Assert.Equal(0, e.Response.Code);
     }
 
     [Fact]
     public async Task Submission_over_implicit_tls()
     {
-        await using var c = await ConnectAsync("SUBMISSIONS_PORT", TlsMode.Immediate, SaslMechanismChooser.Selector(SaslCredentials.WithPassword(User, Password), "PLAIN"));
+        await using var c = await ConnectAsync("SUBMISSIONS_PORT", TlsMode.Implicit, SaslMechanismChooser.Selector(SaslCredentials.WithPassword(User, Password), "PLAIN"));
         Assert.NotNull(c.Tls);
         var message = Encoding.ASCII.GetBytes("Subject: implicit\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n\r\nhi\r\n");
         await c.DeliverAsync(User, "rcpt2@example.test", message.Length, new MemoryStream(message));
@@ -88,6 +88,6 @@ public class DovecotSubmissionTests
         await using var c = await ConnectAsync("SUBMISSION_PORT", TlsMode.RequiredStartTls, null);
         var message = Encoding.ASCII.GetBytes("Subject: relay\r\n\r\nhi\r\n");
         var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverAsync(User, "someone@elsewhere.example", message.Length, new MemoryStream(message)));
-        Assert.Equal((SmtpCommand.RcptTo, 554, "7.1", true), (e.Command, e.Code, e.Secode, e.Permanent));
+        Assert.Equal((SmtpCommand.RcptTo, 554, "5.7.1", true), (e.Command, e.Response.Code, e.Response.EnhancedStatusCode, e.Permanent));
     }
 }

@@ -113,7 +113,7 @@ public class PostfixDeliveryTests
         var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverAsync("sender@client.example.test", "user@example.test", message.Length, new MemoryStream(message)));
         Assert.Equal((SmtpErrorReason.MessageTooLarge, true), (e.Reason, e.Permanent));
         // Nothing was sent: the session is still usable.
-        Assert.False(c.IsBotched);
+        Assert.False(c.IsBroken);
         await c.ResetAsync();
     }
 
@@ -128,8 +128,8 @@ public class PostfixDeliveryTests
                 message.Length, new MemoryStream(message), DeliveryRequirements.EightBitMime);
         }
         Assert.True(r[0].IsSuccess);
-        Assert.Equal((550, "1.1", true), (r[1].Code, r[1].Secode, r[1].Permanent));
-        Assert.Equal((450, "2.1", false), (r[2].Code, r[2].Secode, r[2].Permanent));
+        Assert.Equal((550, "5.1.1", true), (r[1].Code, r[1].EnhancedStatusCode, r[1].Permanent));
+        Assert.Equal((450, "4.2.1", false), (r[2].Code, r[2].EnhancedStatusCode, r[2].Permanent));
         AssertDeliveredIntact(message, await DeliveredAsync("rcpt2@example.test", marker));
     }
 
@@ -137,9 +137,9 @@ public class PostfixDeliveryTests
     public async Task Server_requiring_tls_refuses_plaintext_permanently_with_530_5_7_0()
     {
         var (message, _) = Message();
-        await using var c = await ConnectAsync("SMTP_ENCRYPT_PORT", TlsMode.Skip, verifyPkix: false);
+        await using var c = await ConnectAsync("SMTP_ENCRYPT_PORT", TlsMode.None, verifyPkix: false);
         var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverAsync("sender@client.example.test", "user@example.test", message.Length, new MemoryStream(message)));
-        Assert.Equal((SmtpErrorReason.Status, true, 530, "7.0", SmtpCommand.MailFrom), (e.Reason, e.Permanent, e.Code, e.Secode, e.Command));
+        Assert.Equal((SmtpErrorReason.Status, true, 530, "5.7.0", SmtpCommand.MailFrom), (e.Reason, e.Permanent, e.Response.Code, e.Response.EnhancedStatusCode, e.Command));
     }
 
     [Fact]
@@ -158,7 +158,7 @@ public class PostfixDeliveryTests
     {
         var e = await Assert.ThrowsAsync<SmtpException>(() => ConnectAsync("SMTP_NOTLS_PORT", TlsMode.RequiredStartTls, verifyPkix: true));
         Assert.Equal((SmtpErrorReason.Tls, SmtpCommand.StartTls), (e.Reason, e.Command));
-        Assert.True(e.Code is 502 or 454);
+        Assert.True(e.Response.Code is 502 or 454);
 
         var (message, marker) = Message();
         var domain = new Result(PolicyType.NoPolicyFound, "example.test");
@@ -175,7 +175,7 @@ public class PostfixDeliveryTests
     public async Task Implicit_tls_delivers()
     {
         var (message, marker) = Message();
-        await using (var c = await ConnectAsync("SMTPS_PORT", TlsMode.Immediate, verifyPkix: true))
+        await using (var c = await ConnectAsync("SMTPS_PORT", TlsMode.Implicit, verifyPkix: true))
         {
             Assert.NotNull(c.Tls);
             await c.DeliverAsync("sender@client.example.test", "user@example.test", message.Length, new MemoryStream(message), DeliveryRequirements.EightBitMime);

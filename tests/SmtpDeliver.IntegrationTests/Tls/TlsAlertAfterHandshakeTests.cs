@@ -41,7 +41,7 @@ public class TlsAlertAfterHandshakeTests
             }
             var host = new Result(PolicyType.NoPolicyFound, "mx.example.test");
             var domain = new Result(PolicyType.NoPolicyFound, "example.test");
-            var e = await Assert.ThrowsAsync<SmtpException>(() => Client.NewAsync(socket, TlsMode.Immediate, false, Domain.Parse("client.example.test"), Domain.Parse("mx.example.test"),
+            var e = await Assert.ThrowsAsync<SmtpException>(() => Client.NewAsync(socket, TlsMode.Implicit, false, Domain.Parse("client.example.test"), Domain.Parse("mx.example.test"),
                 new ClientOptions { HostResult = host, RecipientDomainResult = domain, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }));
             Assert.Equal((SmtpErrorReason.Tls, SmtpCommand.Greeting), (e.Reason, e.Command));
             Assert.Equal((0L, 1L), (host.Summary.TotalSuccessfulSessionCount, host.Summary.TotalFailureSessionCount));

@@ -85,7 +85,7 @@ public class EnvelopeInjectionPropertyTests
             await ss.WriteLineAsync("221 bye");
         });
         var message = "Subject: x\r\n\r\nx\r\n"u8.ToArray();
-        await using (var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default,
+        await using (var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
             new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }))
         {
             foreach (var rcpt in candidates)

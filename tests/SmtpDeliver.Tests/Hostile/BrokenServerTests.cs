@@ -18,10 +18,10 @@ public class BrokenServerTests
     private static Task<T> Bounded<T>(Task<T> task) => task.WaitAsync(TimeSpan.FromSeconds(20));
 
     private static async Task<SmtpException> SetupFailsAsync(ScriptedSmtpServer s) =>
-        await Assert.ThrowsAsync<SmtpException>(() => Bounded(s.ConnectAsync().ContinueWith(t => SmtpDeliver.Client.NewAsync(t.Result, TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast)).Unwrap()));
+        await Assert.ThrowsAsync<SmtpException>(() => Bounded(s.ConnectAsync().ContinueWith(t => SmtpDeliver.Client.NewAsync(t.Result, TlsMode.None, false, Domain.Parse("localhost"), default, Fast)).Unwrap()));
 
     private static async Task<SmtpDeliver.Client> ConnectAsync(ScriptedSmtpServer s) =>
-        await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast);
+        await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
 
     private static ScriptedSmtpServer UntilData(Func<ServerSession, Task> afterDataCommand, bool pipelining = false) => ScriptedSmtpServer.Start(async ss =>
     {
@@ -71,7 +71,7 @@ public class BrokenServerTests
     {
         await using var s = ScriptedSmtpServer.Play("S: 554 5.7.1 go away");
         var e = await SetupFailsAsync(s);
-        Assert.Equal((SmtpErrorReason.Status, true, 554), (e.Reason, e.Permanent, e.Code));
+        Assert.Equal((SmtpErrorReason.Status, true, 554), (e.Reason, e.Permanent, e.Response.Code));
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public class BrokenServerTests
             "C: RCPT TO:<b@example.org>", "S: 421 4.3.2 shutting down", "close");
         await using var c = await ConnectAsync(s);
         var e = await Assert.ThrowsAsync<SmtpException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message))));
-        Assert.Equal((421, false, SmtpCommand.RcptTo, false), (e.Code, e.Permanent, e.Command, e.MessageDataSent));
+        Assert.Equal((421, false, SmtpCommand.RcptTo, false), (e.Response.Code, e.Permanent, e.Command, e.MessageDataSent));
     }
 
     [Theory]
@@ -165,7 +165,7 @@ public class BrokenServerTests
         var big = Encoding.ASCII.GetBytes("Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 998) + "\r\n", 20_000)));
         var e = await Assert.ThrowsAsync<SmtpException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], big.Length, new MemoryStream(big))));
         Assert.Equal((SmtpErrorReason.Connection, false, false), (e.Reason, e.Permanent, e.MessageDataSent));
-        Assert.True(c.IsBotched);
+        Assert.True(c.IsBroken);
     }
 
     [Fact]
@@ -236,10 +236,10 @@ public class BrokenServerTests
             await ss.DrainAsync();
         });
         var slow = new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromMinutes(5)) };
-        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, slow);
+        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, slow);
         using var cts = new CancellationTokenSource(Short);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message), DeliveryRequirements.None, cts.Token)));
-        Assert.True(c.IsBotched);
+        Assert.True(c.IsBroken);
     }
 
     // What a server's bytes can cause (SmtpErrorReason's documentation): a reply we did not want, a
@@ -315,9 +315,9 @@ public class BrokenServerTests
                 if (error.Reason != SmtpErrorReason.Status)
                 {
                     // After an I/O or protocol error the connection is unusable, and says so without I/O.
-                    Assert.True(client.IsBotched, $"round {round}: not botched after {error.Reason}");
+                    Assert.True(client.IsBroken, $"round {round}: not botched after {error.Reason}");
                     var again = await Assert.ThrowsAsync<SmtpException>(() => Bounded(client.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message))));
-                    Assert.Equal(SmtpErrorReason.Botched, again.Reason);
+                    Assert.Equal(SmtpErrorReason.Broken, again.Reason);
                 }
             }
             finally

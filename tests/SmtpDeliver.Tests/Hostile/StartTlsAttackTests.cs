@@ -57,7 +57,7 @@ public class StartTlsAttackTests
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250-mx.example", "S: 250 STARTTLS", "C: STARTTLS", $"S: {code} no tls for you");
         var result = new Result(PolicyType.NoPolicyFound, "mx.example");
         var e = await SetupFailsAsync(s, TlsMode.RequiredStartTls, Fast with { HostResult = result, Auth = Plain, AuthSecurity = AuthSecurity.AllowCleartext });
-        Assert.Equal((SmtpErrorReason.Tls, code, code >= 500), (e.Reason, e.Code, e.Permanent));
+        Assert.Equal((SmtpErrorReason.Tls, code, code >= 500), (e.Reason, e.Response.Code, e.Permanent));
         Assert.Equal($"smtp-starttls-reply-code-{code}", Assert.Single(result.FailureDetails).FailureReasonCode);
         AssertNothingSensitiveSent(s);
     }
@@ -76,7 +76,7 @@ public class StartTlsAttackTests
             Assert.Null(await ss.ReadLineAsync());
         });
         var e = await SetupFailsAsync(s, TlsMode.Opportunistic);
-        Assert.Equal((SmtpErrorReason.Tls, code), (e.Reason, e.Code));
+        Assert.Equal((SmtpErrorReason.Tls, code), (e.Reason, e.Response.Code));
         Assert.Equal("C: STARTTLS", s.Transcript[^2]);
     }
 
@@ -185,10 +185,10 @@ public class StartTlsAttackTests
             await ss.WriteRawAsync("250 mx.example\r\n250 extra reply nobody asked for\r\n"u8.ToArray());
             await ss.DrainAsync();
         });
-        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast);
+        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
         var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverAsync("a@example.org", "b@example.org", 6, new MemoryStream("test\r\n"u8.ToArray())));
         Assert.Equal(SmtpErrorReason.Protocol, e.Reason);
-        Assert.True(c.IsBotched);
+        Assert.True(c.IsBroken);
         AssertNothingSensitiveSent(s);
     }
 
@@ -197,9 +197,9 @@ public class StartTlsAttackTests
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 250 OK trusted bank mail", "C: EHLO localhost", "S: 250 mx.example",
             "C: MAIL FROM:<a@example.org>", "S: 250 ok", "C: RCPT TO:<b@example.org>", "S: 550 5.0.0 250 2.0.0 OK message delivered", "C: QUIT", "S: 221 bye");
-        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast);
+        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
         var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverAsync("a@example.org", "b@example.org", 6, new MemoryStream("test\r\n"u8.ToArray())));
-        Assert.Equal((550, true, SmtpCommand.RcptTo), (e.Code, e.Permanent, e.Command));
+        Assert.Equal((550, true, SmtpCommand.RcptTo), (e.Response.Code, e.Permanent, e.Command));
         Assert.Equal("250 OK trusted bank mail", c.RemoteGreeting);
         await c.CloseAsync();
         await s.CompletionAsync();
@@ -259,7 +259,7 @@ public class StartTlsAttackTests
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 bye");
         });
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Immediate, true, Domain.Parse("localhost"), Domain.Parse("mox.example"),
+        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Implicit, true, Domain.Parse("localhost"), Domain.Parse("mox.example"),
             Fast with { Auth = Plain, RootCertificates = TestCertificates.Roots(TestCertificates.Server) }))
         {
             Assert.NotNull(c.Tls);

@@ -38,7 +38,7 @@ public class ClientAuthExchangeTests
     {
         try
         {
-            var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default,
+            var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
                 new ClientOptions { Auth = selector, AuthSecurity = allowCleartext ? AuthSecurity.AllowCleartext : AuthSecurity.VerifiedTls, Logger = logger, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) });
             return (c, null);
         }
@@ -120,7 +120,7 @@ public class ClientAuthExchangeTests
     {
         await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST", "S: 235 ok"]);
         var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", false, new SaslStep(null, false)));
-        Assert.Equal((SmtpErrorReason.Authentication, false, 235), (e!.Reason, e.Permanent, e.Code));
+        Assert.Equal((SmtpErrorReason.Authentication, false, 235), (e!.Reason, e.Permanent, e.Response.Code));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public class ClientAuthExchangeTests
     {
         await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST dGVzdA==", "S: 334 "]);
         var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", false, new SaslStep(B("test"), true)));
-        Assert.Equal((SmtpErrorReason.Authentication, false, 334), (e!.Reason, e.Permanent, e.Code));
+        Assert.Equal((SmtpErrorReason.Authentication, false, 334), (e!.Reason, e.Permanent, e.Response.Code));
     }
 
     [Theory]
@@ -140,7 +140,7 @@ public class ClientAuthExchangeTests
         await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST", .. lines, "C: *", "S: 501 5.0.0 aborted", "C: QUIT", "S: 221 ok"]);
         var (c, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", false, new SaslStep(null, false), new SaslStep(B("x"), true)));
         Assert.Null(c);
-        Assert.Equal((SmtpErrorReason.Authentication, false, 501, "0.0"), (e!.Reason, e.Permanent, e.Code, e.Secode));
+        Assert.Equal((SmtpErrorReason.Authentication, false, 501, "5.0.0"), (e!.Reason, e.Permanent, e.Response.Code, e.Response.EnhancedStatusCode));
         await s.CompletionAsync(2000).ContinueWith(_ => { });
     }
 
@@ -151,7 +151,7 @@ public class ClientAuthExchangeTests
         await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST", "S: 334 " + proof, "C: *", "S: 535 5.7.8 bad credentials"]);
         var mech = new ScriptedMechanism("TEST", false, new SaslStep(null, false), new SaslStep(B("x"), true)) { FailOnChallenge = "e=invalid-proof" };
         var (_, e) = await ConnectAsync(s, (_, _) => mech);
-        Assert.Equal((SmtpErrorReason.Authentication, false, 535, "7.8"), (e!.Reason, e.Permanent, e.Code, e.Secode));
+        Assert.Equal((SmtpErrorReason.Authentication, false, 535, "5.7.8"), (e!.Reason, e.Permanent, e.Response.Code, e.Response.EnhancedStatusCode));
         Assert.IsType<SaslException>(e.InnerException);
         await s.CompletionAsync();
     }
@@ -161,7 +161,7 @@ public class ClientAuthExchangeTests
     {
         await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH PLAIN AHVzZXIAYmFk", "S: 535 5.7.8 authentication failed"]);
         var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("PLAIN", true, new SaslStep(B("\0user\0bad"), true)));
-        Assert.Equal((SmtpErrorReason.Authentication, true, 535, "7.8", SmtpCommand.Auth), (e!.Reason, e.Permanent, e.Code, e.Secode, e.Command));
+        Assert.Equal((SmtpErrorReason.Authentication, true, 535, "5.7.8", SmtpCommand.Auth), (e!.Reason, e.Permanent, e.Response.Code, e.Response.EnhancedStatusCode, e.Command));
     }
 
     [Fact]
@@ -189,9 +189,9 @@ public class ClientXOAuth2Tests
         var initial = Convert.ToBase64String("user=u@example.org\u0001auth=Bearer tok\u0001\u0001"u8.ToArray());
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250-mx.example", "S: 250 AUTH XOAUTH2",
             $"C: AUTH XOAUTH2 {initial}", $"S: 334 {json}", "C: ", "S: 535 5.7.8 Username and Password not accepted");
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, SmtpDeliver.Dns.Domain.Parse("localhost"), default,
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, SmtpDeliver.Dns.Domain.Parse("localhost"), default,
             new ClientOptions { Auth = (_, _) => new SmtpDeliver.Sasl.SaslXOAuth2("u@example.org", "tok"), AuthSecurity = AuthSecurity.AllowCleartext, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) }));
         await s.CompletionAsync();
-        Assert.Equal((535, "7.8", true), (e.Code, e.Secode, e.Permanent));
+        Assert.Equal((535, "5.7.8", true), (e.Response.Code, e.Response.EnhancedStatusCode, e.Permanent));
     }
 }

@@ -23,11 +23,11 @@ public class ClientCloseTests
             ss.ReadTimeout = TimeSpan.FromSeconds(5);
             sawEnd = await ss.ReadLineAsync() is null;
         });
-        var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast);
+        var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CloseAsync(new CancellationToken(canceled: true)));
         await s.CompletionAsync();
         Assert.True(sawEnd);
-        Assert.True(client.IsBotched);
+        Assert.True(client.IsBroken);
     }
 
     // Failed before the fix: only the raw socket and the deadline wrapper were disposed, never the SslStream.
@@ -56,8 +56,8 @@ public class ClientCloseTests
     public async Task Quit_after_a_refused_setup_while_the_session_is_in_step()
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 550 5.7.1 not you", "C: QUIT", "S: 221 bye");
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast));
-        Assert.Equal(550, e.Code);
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast));
+        Assert.Equal(550, e.Response.Code);
         await s.CompletionAsync();
         Assert.Equal("C: QUIT", s.Transcript[^2]);
     }
@@ -66,7 +66,7 @@ public class ClientCloseTests
     public async Task No_quit_after_a_421()
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 421 4.3.2 closing", "close");
-        await Assert.ThrowsAsync<SmtpException>(async () => await Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast));
+        await Assert.ThrowsAsync<SmtpException>(async () => await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast));
         await s.CompletionAsync();
         Assert.DoesNotContain("C: QUIT", s.Transcript);
     }
@@ -85,7 +85,7 @@ public class ClientCloseTests
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 bye");
         });
-        var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, Fast);
+        var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
         var delivery = client.DeliverAsync("a@example.org", "b@example.org", 3, new MemoryStream("x\r\n"u8.ToArray()));
         await Task.Delay(100);
         await Assert.ThrowsAsync<InvalidOperationException>(() => client.CloseAsync());

@@ -11,7 +11,7 @@ public class ClientDeadlineTests
     public async Task A_reply_trickled_byte_by_byte_gets_one_deadline_for_all_of_it()
     {
         await using var s = ScriptedSmtpServer.Start(ss => ss.TrickleAsync("220 mx.example a greeting sent one byte at a time\r\n", TimeSpan.FromMilliseconds(120)));
-        var connect = Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default,
+        var connect = Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
             new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { Greeting = TimeSpan.FromSeconds(1) } });
         var e = await Assert.ThrowsAsync<SmtpException>(async () => await connect.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal((SmtpErrorReason.Timeout, SmtpCommand.Greeting), (e.Reason, e.Command));
@@ -50,11 +50,11 @@ public class ClientDeadlineTests
         var socket = await s.ConnectAsync();
         // Small kernel buffers, so what the server reads tracks what the client sent before the bound.
         socket.SendBufferSize = 256 * 1024;
-        await using var client = await Client.NewAsync(socket, TlsMode.Skip, false, Domain.Parse("localhost"), default, new ClientOptions { Timeouts = timeouts });
+        await using var client = await Client.NewAsync(socket, TlsMode.None, false, Domain.Parse("localhost"), default, new ClientOptions { Timeouts = timeouts });
         var e = await Assert.ThrowsAsync<SmtpException>(async () =>
             await client.DeliverAsync("a@example.org", "b@example.org", message.Length, new MemoryStream(message)).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal((SmtpErrorReason.Timeout, SmtpCommand.Data, false), (e.Reason, e.Command, e.MessageDataSent));
-        Assert.True(client.IsBotched);
+        Assert.True(client.IsBroken);
         await client.DisposeAsync();
         await s.CompletionAsync(30000);
         // The server reads 1 MB/s: cut at the 4 s bound it has about 4 MB plus what the kernel buffered; before
@@ -82,7 +82,7 @@ public class ClientDeadlineTests
             // Never answers.
             await ss.ReadLineAsync();
         });
-        await using var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default,
+        await using var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
             new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)), SessionTimeout = TimeSpan.FromSeconds(3) });
         var e = await Assert.ThrowsAsync<SmtpException>(async () =>
             await client.DeliverAsync("a@example.org", "b@example.org", 3, new MemoryStream("x\r\n"u8.ToArray())).WaitAsync(TimeSpan.FromSeconds(20)));

@@ -51,8 +51,8 @@ public class ClientErrorTests
         var e = await SetupFailsAsync(s);
         Assert.Equal(SmtpErrorReason.Status, e.Reason);
         Assert.True(e.Permanent);
-        Assert.Equal(521, e.Code);
-        Assert.Equal("521 not accepting connections", e.Line);
+        Assert.Equal(521, e.Response.Code);
+        Assert.Equal("521 not accepting connections", e.Response.Line);
     }
 
     [Fact]
@@ -80,9 +80,9 @@ public class ClientErrorTests
         var e = await SetupFailsAsync(s);
         Assert.Equal(SmtpErrorReason.Protocol, e.Reason);
         Assert.False(e.Permanent);
-        Assert.Equal(0, e.Code);
-        Assert.Equal("250-mox.example", e.Line);
-        Assert.Equal(["500 different code"], e.MoreLines);
+        Assert.Equal(0, e.Response.Code);
+        Assert.Equal("250-mox.example", e.Response.Line);
+        Assert.Equal(["500 different code"], e.Response.MoreLines);
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public class ClientErrorTests
             "C: MAIL FROM:<postmaster@mox.example>", "S: 550 5.7.0 not allowed", "C: QUIT", "S: 221 ok");
         await using var c = await ConnectAsync(s);
         var e = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal((SmtpErrorReason.Status, true, 550, "7.0", SmtpCommand.MailFrom), (e.Reason, e.Permanent, e.Code, e.Secode, e.Command));
+        Assert.Equal((SmtpErrorReason.Status, true, 550, "5.7.0", SmtpCommand.MailFrom), (e.Reason, e.Permanent, e.Response.Code, e.Response.EnhancedStatusCode, e.Command));
         await c.CloseAsync();
         await s.CompletionAsync();
     }
@@ -106,7 +106,7 @@ public class ClientErrorTests
             "C: MAIL FROM:<postmaster@mox.example>", "S: 451 bad sender", "C: QUIT", "S: 221 ok");
         await using var c = await ConnectAsync(s);
         var e = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal((SmtpErrorReason.Status, false, 451, ""), (e.Reason, e.Permanent, e.Code, e.Secode));
+        Assert.Equal((SmtpErrorReason.Status, false, 451, ""), (e.Reason, e.Permanent, e.Response.Code, e.Response.EnhancedStatusCode));
         Assert.Equal("server sent unexpected reply to MailFrom: got 451, expected 2xx, transient: 451 bad sender", e.Message);
         await c.CloseAsync();
         await s.CompletionAsync();
@@ -120,7 +120,7 @@ public class ClientErrorTests
             "C: MAIL FROM:<postmaster@mox.example>", "S: 250 ok", "C: RCPT TO:<mjl@mox.example>", "S: 451", "C: QUIT", "S: 221 ok");
         await using var c = await ConnectAsync(s);
         var e = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal((SmtpErrorReason.Status, false, 451, SmtpCommand.RcptTo, "451"), (e.Reason, e.Permanent, e.Code, e.Command, e.Line));
+        Assert.Equal((SmtpErrorReason.Status, false, 451, SmtpCommand.RcptTo, "451"), (e.Reason, e.Permanent, e.Response.Code, e.Command, e.Response.Line));
         await c.CloseAsync();
         await s.CompletionAsync();
     }
@@ -134,7 +134,7 @@ public class ClientErrorTests
             "C: DATA", "S: 550 no!", "C: QUIT", "S: 221 ok");
         await using var c = await ConnectAsync(s);
         var e = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal((SmtpErrorReason.Status, true, 550, SmtpCommand.Data), (e.Reason, e.Permanent, e.Code, e.Command));
+        Assert.Equal((SmtpErrorReason.Status, true, 550, SmtpCommand.Data), (e.Reason, e.Permanent, e.Response.Code, e.Command));
         await c.CloseAsync();
         await s.CompletionAsync();
     }
@@ -148,7 +148,7 @@ public class ClientErrorTests
         var socket = await s.ConnectAsync();
         var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpDeliver.Client.NewAsync(socket, TlsMode.RequiredStartTls, false, Domain.Parse("localhost"), default, Fast with { HostResult = hostResult }));
         await s.CompletionAsync();
-        Assert.Equal((SmtpErrorReason.Tls, true, 502, SmtpCommand.StartTls), (e.Reason, e.Permanent, e.Code, e.Command));
+        Assert.Equal((SmtpErrorReason.Tls, true, 502, SmtpCommand.StartTls), (e.Reason, e.Permanent, e.Response.Code, e.Command));
         Assert.Equal(1, hostResult.Summary.TotalFailureSessionCount);
         var detail = Assert.Single(hostResult.FailureDetails);
         Assert.Equal(("starttls-not-supported", "smtp-starttls-reply-code-502"), (detail.ResultType, detail.FailureReasonCode));
@@ -160,9 +160,9 @@ public class ClientErrorTests
         await using var s = ScriptedSmtpServer.Play(
             "S: 220 mox.example", "C: EHLO localhost", "S: 250-mox.example", "S: 250 STARTTLS",
             "C: MAIL FROM:<postmaster@mox.example>", "S: 451 enough", "C: QUIT", "S: 221 ok");
-        await using var c = await ConnectAsync(s, TlsMode.Skip);
+        await using var c = await ConnectAsync(s, TlsMode.None);
         var e = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal((SmtpErrorReason.Status, false, 451), (e.Reason, e.Permanent, e.Code));
+        Assert.Equal((SmtpErrorReason.Status, false, 451), (e.Reason, e.Permanent, e.Response.Code));
         await c.CloseAsync();
         await s.CompletionAsync();
     }
@@ -178,9 +178,9 @@ public class ClientErrorTests
             "C: DATA", "S: 550 not now", "C: QUIT", "S: 221 ok");
         await using var c = await ConnectAsync(s);
         var e1 = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal((SmtpErrorReason.Status, false, 451), (e1.Reason, e1.Permanent, e1.Code));
+        Assert.Equal((SmtpErrorReason.Status, false, 451), (e1.Reason, e1.Permanent, e1.Response.Code));
         var e2 = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal((SmtpErrorReason.Status, true, 550, SmtpCommand.Data), (e2.Reason, e2.Permanent, e2.Code, e2.Command));
+        Assert.Equal((SmtpErrorReason.Status, true, 550, SmtpCommand.Data), (e2.Reason, e2.Permanent, e2.Response.Code, e2.Command));
         await c.CloseAsync();
         await s.CompletionAsync();
     }
@@ -193,7 +193,7 @@ public class ClientErrorTests
             "C: MAIL FROM:<postmaster@mox.example>", "S: 550 ok", "close");
         await using var c = await ConnectAsync(s);
         var e = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal((SmtpErrorReason.Status, true, 550, SmtpCommand.MailFrom), (e.Reason, e.Permanent, e.Code, e.Command));
+        Assert.Equal((SmtpErrorReason.Status, true, 550, SmtpCommand.MailFrom), (e.Reason, e.Permanent, e.Response.Code, e.Command));
         await s.CompletionAsync();
     }
 
@@ -205,10 +205,10 @@ public class ClientErrorTests
             "C: MAIL FROM:<postmaster@mox.example>", "S: 250 2.1.0 ok", "C: RCPT TO:<mjl@mox.example>", "S: 554 5.7.0 Blocked", "close");
         await using var c = await ConnectAsync(s);
         var e = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal((SmtpErrorReason.Status, true, 554, "7.0", "554 5.7.0 Blocked"), (e.Reason, e.Permanent, e.Code, e.Secode, e.Line));
-        Assert.True(c.IsBotched);
+        Assert.Equal((SmtpErrorReason.Status, true, 554, "5.7.0", "554 5.7.0 Blocked"), (e.Reason, e.Permanent, e.Response.Code, e.Response.EnhancedStatusCode, e.Response.Line));
+        Assert.True(c.IsBroken);
         var again = await Assert.ThrowsAsync<SmtpException>(() => DeliverAsync(c));
-        Assert.Equal(SmtpErrorReason.Botched, again.Reason);
+        Assert.Equal(SmtpErrorReason.Broken, again.Reason);
         await s.CompletionAsync();
     }
 
@@ -297,7 +297,7 @@ public class ClientErrorTests
         var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverMultipleAsync("a@mox.example", ["b@mox.example"], bad.Length, new MemoryStream(bad)));
         Assert.Equal((SmtpErrorReason.MessageData, false), (e.Reason, e.Permanent));
         Assert.Equal(SmtpDeliver.Smtp.MessageDataError.BareLineFeed, Assert.IsType<SmtpDeliver.Smtp.MessageDataException>(e.InnerException).Error);
-        Assert.True(c.IsBotched);
+        Assert.True(c.IsBroken);
         await c.CloseAsync();
         await s.CompletionAsync();
     }
@@ -310,13 +310,13 @@ public class ClientDetachTests
     public async Task Detached_connection_belongs_to_the_caller_and_the_client_is_closed()
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250 mx.example", "C: NOOP", "S: 250 2.0.0 ok");
-        var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) });
+        var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) });
         await using var stream = c.Detach();
         await stream.WriteAsync("NOOP\r\n"u8.ToArray());
         var buffer = new byte[64];
         var n = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
         Assert.StartsWith("250 2.0.0 ok", Encoding.ASCII.GetString(buffer, 0, n), StringComparison.Ordinal);
-        Assert.True(c.IsBotched);
+        Assert.True(c.IsBroken);
         Assert.Equal(SmtpErrorReason.Closed, (await Assert.ThrowsAsync<SmtpException>(() => c.ResetAsync())).Reason);
         await s.CompletionAsync();
     }

@@ -175,11 +175,11 @@ public class ClientSessionTests
     {
         var o = await RunAsync(new ScenarioOptions { Pipelining = true, RcptCodes = [452], ExpectSecondDelivery = false }, new ClientSide());
         var e = Assert.IsType<SmtpException>(o.DeliverError);
-        Assert.Equal(452, e.Code);
+        Assert.Equal(452, e.Response.Code);
         Assert.Equal(SmtpCommand.RcptTo, e.Command);
-        Assert.Equal("452 maybe", e.Line);
+        Assert.Equal("452 maybe", e.Response.Line);
         Assert.False(e.Permanent);
-        Assert.Equal("", e.Secode);
+        Assert.Equal("", e.Response.EnhancedStatusCode);
         Assert.Equal(SmtpErrorReason.Status, e.Reason);
         Assert.Equal([""], o.Received);
     }
@@ -225,7 +225,7 @@ public class ClientSessionTests
             new ScenarioOptions { Auths = ["SCRAM-SHA-256"], ScramPassword = "other", ExpectDelivery = false },
             new ClientSide { Options = new ClientOptions { AuthSecurity = AuthSecurity.AllowCleartext, Auth = SmtpDeliver.Sasl.SaslMechanismChooser.Selector(SmtpDeliver.Sasl.SaslCredentials.WithPassword("mjl", "test")) } });
         var e = Assert.IsType<SmtpException>(o.SetupError);
-        Assert.Equal((SmtpErrorReason.Authentication, 535, "7.8"), (e.Reason, e.Code, e.Secode));
+        Assert.Equal((SmtpErrorReason.Authentication, 535, "5.7.8"), (e.Reason, e.Response.Code, e.Response.EnhancedStatusCode));
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public class ClientTlsTests
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mox.example", "C: EHLO localhost", "S: 250-mox.example", "S: 250 STARTTLS", "C: QUIT", "S: 221 ok");
         var r = Results.New();
-        await using (await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Skip, false, Domain.Parse("localhost"), default, Options(r)))
+        await using (await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Options(r)))
         {
         }
         await s.CompletionAsync();
@@ -203,7 +203,7 @@ public class ClientTlsTests
             await ss.WriteLineAsync("221 ok");
         });
         var r = Results.New();
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Immediate, true, Domain.Parse("localhost"), Domain.Parse("mox.example"),
+        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Implicit, true, Domain.Parse("localhost"), Domain.Parse("mox.example"),
             Options(r, TestCertificates.Roots(TestCertificates.Server))))
         {
             Assert.NotNull(c.Tls);
@@ -221,7 +221,7 @@ public class ClientTlsTests
             await ss.DrainAsync();
         });
         var r = Results.New();
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Immediate, false, Domain.Parse("localhost"), default, Options(r)));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Implicit, false, Domain.Parse("localhost"), default, Options(r)));
         Assert.Equal((SmtpErrorReason.Tls, SmtpCommand.Greeting), (e.Reason, e.Command));
         Assert.Equal(1, r.Host.Summary.TotalFailureSessionCount);
         Assert.Equal(("validation-failure", "tls-record-header-error"), (r.Host.FailureDetails[0].ResultType, r.Host.FailureDetails[0].FailureReasonCode));
@@ -317,7 +317,7 @@ public class ClientTlsTests
             {
             }
         });
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Immediate, false, Domain.Parse("localhost"), default, Options(Results.New())));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Implicit, false, Domain.Parse("localhost"), default, Options(Results.New())));
         Assert.Equal(SmtpErrorReason.Tls, e.Reason);
         await s.CompletionAsync();
     }

@@ -46,14 +46,14 @@ public class ReplyReadingTests
         var r = await ReadAsync("550-5.7.1 first\r\n550-second\r\n550 5.7.1 last\r\n", ecodes: true);
         Assert.Equal("550-5.7.1 first", r.Line);
         Assert.Equal(["550-second", "550 5.7.1 last"], r.MoreLines);
-        Assert.Equal(("7.1", "last"), (r.Secode, r.LastText));
+        Assert.Equal(("5.7.1", "last"), (r.EnhancedStatusCode, r.LastText));
     }
 
     [Fact]
     public async Task Multiline_with_different_codes_is_a_protocol_error()
     {
         var e = await FailsAsync("250-a\r\n500 b\r\n");
-        Assert.Equal((SmtpErrorReason.Protocol, 0), (e.Reason, e.Code));
+        Assert.Equal((SmtpErrorReason.Protocol, 0), (e.Reason, e.Response.Code));
     }
 
     [Fact]
@@ -89,10 +89,10 @@ public class ReplyReadingTests
     }
 
     [Theory]
-    [InlineData(550, "5.7.0 not allowed", "7.0", "not allowed")]
+    [InlineData(550, "5.7.0 not allowed", "5.7.0", "not allowed")]
     [InlineData(550, "4.7.0 x", "", "4.7.0 x")]
-    [InlineData(250, "2.10.100 x", "10.100", "x")]
-    [InlineData(250, "2.1.0ok", "1.0", "ok")]
+    [InlineData(250, "2.10.100 x", "2.10.100", "x")]
+    [InlineData(250, "2.1.0ok", "2.1.0", "ok")]
     [InlineData(250, "2.1. x", "", "2.1. x")]
     [InlineData(250, "maybe", "", "maybe")]
     [InlineData(250, "", "", "")]
@@ -106,7 +106,7 @@ public class ReplyReadingTests
     [Fact]
     public async Task Enhanced_codes_are_ignored_unless_requested()
     {
-        Assert.Equal("", (await ReadAsync("550 5.7.0 not allowed\r\n")).Secode);
-        Assert.Equal("7.0", (await ReadAsync("550 5.7.0 not allowed\r\n", ecodes: true)).Secode);
+        Assert.Equal("", (await ReadAsync("550 5.7.0 not allowed\r\n")).EnhancedStatusCode);
+        Assert.Equal("5.7.0", (await ReadAsync("550 5.7.0 not allowed\r\n", ecodes: true)).EnhancedStatusCode);
     }
 }
