@@ -147,7 +147,7 @@ public sealed partial class Client
     private async ValueTask<SaslStep> NextStepAsync(ISaslClient sasl, byte[]? challenge, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeouts.Command);
+        SmtpTimeouts.CancelAfter(timeout, _timeouts.Command);
         try
         {
             return await sasl.NextStepAsync(challenge, timeout.Token).ConfigureAwait(false);

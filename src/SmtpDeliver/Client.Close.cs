@@ -191,6 +191,19 @@ public sealed partial class Client
         {
             Log.CloseProblem(_logger, e.Message);
         }
-        await _transport.DisposeAsync().ConfigureAwait(false);
+        // The buffers go back to the pool only once no operation can still read or write them.
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) == 0)
+        {
+            ExitOperation();
+        }
+    }
+
+    /// <summary>Once closed and idle: returns the pooled buffers, once.</summary>
+    private void ReleaseIfClosed()
+    {
+        if (Volatile.Read(ref _aborted) != 0 && Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _transport.ReleaseBuffers();
+        }
     }
 }

@@ -62,7 +62,11 @@ public sealed partial class Client
     /// <param name="messageSize">The message size in bytes, for SIZE (RFC 1870).</param>
     /// <param name="message">The message with CRLF line endings; read once from its current position, not loaded into memory.</param>
     /// <param name="requirements">What the message needs from the server.</param>
-    /// <param name="cancellationToken">Cancels the transaction; the connection is broken afterwards.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the transaction (<see cref="OperationCanceledException"/>); the connection is broken afterwards.
+    /// Once the whole message was sent, cancellation gives an <see cref="SmtpException"/> with
+    /// <see cref="SmtpErrorReason.Canceled"/> and <see cref="SmtpException.DeliveryUncertain"/> instead.
+    /// </param>
     /// <exception cref="ArgumentException">No recipients, or the null reverse-path as a recipient.</exception>
     /// <exception cref="SmtpException">
     /// The transaction failed as a whole. After the message data was sent, <see cref="SmtpException.DeliveryUncertain"/>
@@ -406,6 +410,14 @@ public sealed partial class Client
             // Sent, but no verdict: the server may have accepted the message. The queue must weigh a
             // retry against a duplicate (RFC 1047); it is never "delivered" and never a definite refusal.
             throw e.AfterMessageData(uncertain: true, responses);
+        }
+        catch (OperationCanceledException e)
+        {
+            // Cancelled while the server judged the message: the outcome matters more than the
+            // cancellation, so it is reported as uncertain, never lost in an OperationCanceledException.
+            _transport.Broken = true;
+            throw new SmtpException(SmtpErrorReason.Canceled, false, SmtpCommand.Data,
+                "cancelled after the message data was sent, before the server's reply", null, e).AfterMessageData(uncertain: true, responses);
         }
         if (!final.IsPositiveCompletion)
         {

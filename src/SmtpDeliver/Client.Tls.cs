@@ -33,7 +33,7 @@ public sealed partial class Client
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // One deadline for the whole handshake, within the session's deadline.
-        timeout.CancelAfter(_transport.SessionTimeLeft is { } left && left < _timeouts.TlsHandshake ? left : _timeouts.TlsHandshake);
+        SmtpTimeouts.CancelAfter(timeout, _transport.SessionTimeLeft is { } left && left < _timeouts.TlsHandshake ? left : _timeouts.TlsHandshake);
         try
         {
             await ssl.AuthenticateAsClientAsync(options, timeout.Token).ConfigureAwait(false);

@@ -32,6 +32,7 @@ public sealed partial class Client : IAsyncDisposable
     private bool _firstReadAfterHandshake;
     private int _busy;
     private int _aborted;
+    private int _released;
 
     private Client(Stream stream, bool verifyPkix, Domain remoteHostname, ClientOptions options, IPEndPoint? local, IPEndPoint? remote)
     {
@@ -228,7 +229,11 @@ public sealed partial class Client : IAsyncDisposable
         }
     }
 
-    private void ExitOperation() => Volatile.Write(ref _busy, 0);
+    private void ExitOperation()
+    {
+        ReleaseIfClosed();
+        Volatile.Write(ref _busy, 0);
+    }
 
     private void ThrowIfUnusable()
     {

@@ -112,6 +112,15 @@ public sealed class EnvelopeAddress : IEquatable<EnvelopeAddress>
             error = $"address {Printable(text)} has an invalid domain";
             return false;
         }
+        // RFC 5890/6531: U-labels or A-labels, as written. IDNA mapping (full-width letters, ideographic
+        // dots, invisible joiners) belongs in user interfaces (RFC 5895); here it would make the domain
+        // that receives the mail differ from the one the caller checked or showed.
+        if (!string.Equals(domainText, domain.Unicode, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(domainText, domain.Ascii, StringComparison.OrdinalIgnoreCase))
+        {
+            error = $"address {Printable(text)} has a domain that changes under IDNA mapping (to {domain.Unicode}); give it as U-labels or A-labels";
+            return false;
+        }
         address = new EnvelopeAddress(local, domain, null, null);
         return true;
     }

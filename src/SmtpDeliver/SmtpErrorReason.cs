@@ -19,6 +19,12 @@ public enum SmtpErrorReason
     Broken,
     /// <summary>The client was closed.</summary>
     Closed,
+    /// <summary>
+    /// The caller cancelled after the whole message was sent, while waiting for the server's verdict:
+    /// reported as an error with <see cref="SmtpException.DeliveryUncertain"/> rather than as
+    /// <see cref="OperationCanceledException"/>, as the server may have taken the message.
+    /// </summary>
+    Canceled,
     /// <summary>The message is larger than the server's announced SIZE (RFC 1870).</summary>
     MessageTooLarge,
     /// <summary>The message needs 8BITMIME (RFC 6152) and the server did not announce it.</summary>

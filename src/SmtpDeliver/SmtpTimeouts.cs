@@ -52,7 +52,26 @@ public sealed record SmtpTimeouts
     };
 
     /// <summary>How long the whole DATA phase of a message of <paramref name="messageSize"/> bytes may take.</summary>
-    internal TimeSpan DataPhase(long messageSize) => MinimumDataRate <= 0
-        ? Timeout.InfiniteTimeSpan
-        : DataBlock + TimeSpan.FromSeconds((double)messageSize / MinimumDataRate);
+    internal TimeSpan DataPhase(long messageSize)
+    {
+        if (MinimumDataRate <= 0)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+        // Beyond a timer's range (about 49 days) the bound means nothing: no deadline rather than an overflow.
+        var seconds = DataBlock.TotalSeconds + ((double)Math.Max(0, messageSize) / MinimumDataRate);
+        return seconds >= MaxTimerSeconds ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>The longest timer .NET can arm (uint.MaxValue - 1 milliseconds).</summary>
+    internal const double MaxTimerSeconds = 4_294_967.294;
+
+    /// <summary>Arms <paramref name="source"/> to cancel after <paramref name="timeout"/>; a timeout beyond a timer's range (or infinite) never fires.</summary>
+    internal static void CancelAfter(CancellationTokenSource source, TimeSpan timeout)
+    {
+        if (timeout != Timeout.InfiniteTimeSpan && timeout.TotalSeconds < MaxTimerSeconds)
+        {
+            source.CancelAfter(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout);
+        }
+    }
 }

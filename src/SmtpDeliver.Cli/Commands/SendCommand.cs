@@ -77,8 +77,16 @@ internal static class SendCommand
             string? password = null;
             if (username is not null)
             {
-                password = result.GetValue(passwordFile) is { } f ? (await File.ReadAllTextAsync(f.FullName, ct).ConfigureAwait(false)).TrimEnd('\r', '\n')
-                    : result.GetValue(passwordEnv) is { } v ? Environment.GetEnvironmentVariable(v) : null;
+                try
+                {
+                    password = result.GetValue(passwordFile) is { } f ? (await File.ReadAllTextAsync(f.FullName, ct).ConfigureAwait(false)).TrimEnd('\r', '\n')
+                        : result.GetValue(passwordEnv) is { } v ? Environment.GetEnvironmentVariable(v) : null;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    Console.Error.WriteLine($"smtpdeliver send: --password-file: {e.Message}");
+                    return ExitCodes.DataError;
+                }
                 if (password is null)
                 {
                     return CommonOptions.UsageError("send", "--user needs --password-file or --password-env");
@@ -123,8 +131,7 @@ internal static class SendCommand
             }
             catch (Exception e) when (e is SmtpException or SocketException)
             {
-                var permanent = e is SmtpException { Permanent: true };
-                var rows = recipients.Select(r => new RecipientJson(r, permanent ? "permanent" : "transient", (e as SmtpException)?.Response.Code ?? 0, (e as SmtpException)?.Response.EnhancedStatusCode ?? "", (e as SmtpException)?.Response.Line ?? "")).ToList();
+                var rows = recipients.Select((r, i) => RowAfterFailure(r, i, e as SmtpException)).ToList();
                 var tlsInfo = new SendTlsJson(client?.Tls?.VersionName, client?.Tls?.CipherSuite.ToString(), client is null ? "none" : TlsStatus(client, options));
                 return Report(json, new SendJson(rows, host, ip, tlsInfo, null, [domainResult, hostResult], e.Message));
             }
@@ -181,6 +188,25 @@ internal static class SendCommand
         var error = outcome.Recipients.FirstOrDefault(r => r.Status != Delivery.RecipientStatus.Delivered)?.Error;
         return Report(result.GetValue(common.Json), new SendJson(rows, last?.Host.Ascii ?? "", last?.Address?.ToString(), new SendTlsJson(null, null, last?.TlsStatus ?? "none"),
             last?.VerifiedDaneRecord?.ToString(), [outcome.RecipientDomainResult, .. outcome.HostResults], string.IsNullOrEmpty(error) ? null : error));
+    }
+
+    /// <summary>
+    /// A recipient's row when the transaction failed: its own RCPT refusal when it had one, else the
+    /// failure, "uncertain" when the message was sent without a verdict (a script must not resend blindly).
+    /// </summary>
+    private static RecipientJson RowAfterFailure(string address, int index, SmtpException? e)
+    {
+        if (e is null)
+        {
+            return new RecipientJson(address, "transient", 0, "", "");
+        }
+        var own = index < e.RecipientResponses.Count ? e.RecipientResponses[index] : null;
+        if (own is { IsSuccess: false })
+        {
+            return new RecipientJson(address, own.Permanent ? "permanent" : "transient", own.Code, own.EnhancedStatusCode, own.Line);
+        }
+        var status = e.DeliveryUncertain ? "uncertain" : e.Permanent ? "permanent" : "transient";
+        return new RecipientJson(address, status, e.Response.Code, e.Response.EnhancedStatusCode, e.Response.Line);
     }
 
     private static string TlsStatus(Client client, ClientOptions options) =>

@@ -40,7 +40,11 @@ public sealed class Deliverer
 
     /// <summary>Delivers <paramref name="request"/> once.</summary>
     /// <exception cref="ArgumentException">No recipients, the null reverse-path as a recipient, or recipients in more than one domain.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <remarks>
+    /// Cancellation (or <see cref="DeliveryOptions.DeliveryTimeout"/>) ends the attempt early but still
+    /// returns the outcome: what was delivered stays delivered, a message sent without a verdict is
+    /// <see cref="RecipientStatus.Uncertain"/>, the rest is transient.
+    /// </remarks>
     public async Task<DeliveryOutcome> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -49,16 +53,18 @@ public sealed class Deliverer
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (_options.DeliveryTimeout is { } timeout)
         {
-            deadline.CancelAfter(timeout);
+            SmtpTimeouts.CancelAfter(deadline, timeout);
         }
         var run = new DeliveryRun(request, nextHop, Stopwatch.GetTimestamp());
         try
         {
             await RunAsync(run, deadline.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            run.LastError = "delivery deadline passed";
+            // The outcome so far is returned, not lost in an exception: recipients already delivered (or
+            // uncertain) must never be sent again by a queue that saw only the cancellation.
+            run.LastError = cancellationToken.IsCancellationRequested ? "delivery cancelled" : "delivery deadline passed";
         }
         run.State.FailPending(RecipientStatus.Transient, null, run.LastError);
         if (_options.Logger is { } logger)
@@ -293,7 +299,11 @@ public sealed class Deliverer
             {
                 var status = e.Reason == SmtpErrorReason.Tls && run.Request.RequireTls ? "requiretls:nostarttls" : e.Reason == SmtpErrorReason.Tls ? "tls-failed" : "none";
                 run.Attempts.Add(new DeliveryAttempt(hostName, address, status, null, e.Message));
-                if (e.Permanent && e.Reason == SmtpErrorReason.Status)
+                // A 5xx before any message is sent bounces only when it can be believed: never a 5xx
+                // greeting (another MX may take the mail, as Postfix's smtp_skip_5xx_greeting), never
+                // when TLS was required and the refusal may come from an attacker before it (RFC 7672
+                // 2.2, RFC 8461 4.2: such failures are deferred).
+                if (e.Permanent && e.Reason == SmtpErrorReason.Status && e.Command != SmtpCommand.Greeting && security.TlsMode != TlsMode.RequiredStartTls)
                 {
                     run.State.FailPending(RecipientStatus.Permanent, e.ToResponse(), e.Message);
                     return (HostOutcome.Permanent, e.Message);

@@ -63,7 +63,7 @@ public sealed class Dialer
         {
             var local = LocalAddresses.FirstOrDefault(l => l.AddressFamily == address.AddressFamily);
             using var perAddress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            perAddress.CancelAfter(timeout);
+            SmtpTimeouts.CancelAfter(perAddress, timeout);
             try
             {
                 var socket = await Connect(new IPEndPoint(address, port), local, perAddress.Token).ConfigureAwait(false);

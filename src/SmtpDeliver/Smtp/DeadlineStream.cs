@@ -53,11 +53,11 @@ internal sealed class DeadlineStream : Stream
 
     private static long Deadline(TimeSpan timeout)
     {
-        if (timeout == Timeout.InfiniteTimeSpan)
+        if (timeout == Timeout.InfiniteTimeSpan || timeout.TotalSeconds >= SmtpTimeouts.MaxTimerSeconds)
         {
             return long.MaxValue;
         }
-        var ticks = (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        var ticks = (long)(Math.Max(0, timeout.TotalSeconds) * System.Diagnostics.Stopwatch.Frequency);
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
         return ticks > long.MaxValue - now ? long.MaxValue : now + ticks;
     }
@@ -166,10 +166,7 @@ internal sealed class DeadlineStream : Stream
             timer.Dispose();
             timer = new CancellationTokenSource();
         }
-        if (timeout != Timeout.InfiniteTimeSpan)
-        {
-            timer.CancelAfter(timeout);
-        }
+        SmtpTimeouts.CancelAfter(timer, timeout);
         registration = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timer)
             : default;

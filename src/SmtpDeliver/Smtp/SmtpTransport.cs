@@ -13,7 +13,7 @@ namespace SmtpDeliver.Smtp;
 /// protocol trace. Any I/O or protocol error marks the transport <see cref="Broken"/>: its state is
 /// unknown and the session cannot continue.
 /// </summary>
-internal sealed class SmtpTransport : IAsyncDisposable
+internal sealed class SmtpTransport : IDisposable
 {
     private static readonly SearchValues<byte> Lf = SearchValues.Create("\n"u8);
     private readonly ReplyLimits _limits;
@@ -315,9 +315,16 @@ internal sealed class SmtpTransport : IAsyncDisposable
 
     private static string Printable(string s) => s.Length > 100 ? s[..100] + "…" : s;
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Returns the pooled buffers and disposes the timers (what <see cref="Dispose"/> does). Only when no read or write can still be running:
+    /// the client calls it when its operation has ended, never while one is in flight.
+    /// </summary>
+    public void Dispose() => ReleaseBuffers();
+
+    /// <inheritdoc cref="Dispose"/>
+    public void ReleaseBuffers()
     {
-        await _io.DisposeAsync().ConfigureAwait(false);
+        _io.Dispose();
         if (_readBuffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_readBuffer);

@@ -66,6 +66,16 @@ public class CliInputTests
         Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
     }
 
+    // Review of issue 11: an unreadable password file ended in a stack trace.
+    [Fact]
+    public async Task Unreadable_password_file_exits_65_with_one_line_before_connecting()
+    {
+        var (run, connections) = await RunAgainstCounterAsync("--from", "a@client.example.test", "--to", "user@example.test", "--user", "u", "--password-file", "/nonexistent/password");
+        Assert.Equal(65, run.ExitCode);
+        Assert.Equal(0, connections);
+        Assert.StartsWith("smtpdeliver send: --password-file", Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
     // Failed before the fix: --user went over opportunistic TLS without verifying the certificate, so the
     // credentials went to whoever answered with any certificate.
     [Fact]

@@ -179,6 +179,61 @@ public class DelivererTrustTests
         }
     }
 
+    // Review of issue 11: the delivery deadline firing while the server judges the message turned "sent,
+    // no answer" into transient (and caller cancellation threw away the outcome).
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Deadline_or_cancellation_after_the_data_is_uncertain_and_the_outcome_is_returned(bool cancelByCaller)
+    {
+        var release = new TaskCompletionSource();
+        await using var stalling = ScriptedSmtpServer.Start(async ss =>
+        {
+            await ss.WriteLineAsync("220 mx1.example.org");
+            await ss.ExpectAsync("EHLO localhost");
+            await ss.WriteLineAsync("250 mx1.example.org");
+            await ss.ExpectPrefixAsync("MAIL FROM:<");
+            await ss.WriteLineAsync("250 ok");
+            await ss.ExpectPrefixAsync("RCPT TO:<");
+            await ss.WriteLineAsync("250 ok");
+            await ss.ExpectAsync("DATA");
+            await ss.WriteLineAsync("354 go");
+            await ss.ReadDataAsync();
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        });
+        await using var second = ScriptedSmtpServer.Start(AnswerAfterData("250 2.0.0 queued"));
+        using var cts = new CancellationTokenSource();
+        var deliverer = new Deliverer(new DeliveryOptions
+        {
+            Resolver = TwoMx(),
+            EhloHostname = Domain.Parse("localhost"),
+            Dialer = MappedDialer(stalling, second),
+            Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)),
+            UseMtaSts = false,
+            DeliveryTimeout = cancelByCaller ? null : TimeSpan.FromSeconds(2),
+        });
+        if (cancelByCaller)
+        {
+            cts.CancelAfter(TimeSpan.FromSeconds(2));
+        }
+        var o = await deliverer.DeliverAsync(Request(), cts.Token).WaitAsync(TimeSpan.FromSeconds(20));
+        release.SetResult();
+        Assert.Equal(RecipientStatus.Uncertain, o.Recipients[0].Status);
+        Assert.Empty(second.Transcript);
+    }
+
+    // Review of issue 11: a forged 5xx greeting or EHLO refusal before TLS bounced the mail although TLS was
+    // required; and a 5xx greeting is never a reason not to try the next MX (Postfix: smtp_skip_5xx_greeting).
+    [Fact]
+    public async Task A_5xx_greeting_moves_on_to_the_next_mx()
+    {
+        await using var first = ScriptedSmtpServer.Play("S: 554 5.3.2 no service here", "C: QUIT", "S: 221 bye");
+        await using var second = ScriptedSmtpServer.Start(AnswerAfterData("250 2.0.0 queued"));
+        var o = await NewDeliverer(TwoMx(), MappedDialer(first, second)).DeliverAsync(Request());
+        Assert.Equal(RecipientStatus.Delivered, o.Recipients[0].Status);
+        Assert.Equal(2, o.Attempts.Count);
+    }
+
     // Issue 11 item 13: the dialer kept a public dictionary shared by concurrent deliveries, never pruned.
     [Fact]
     public void Dial_history_is_per_message_and_bounded()

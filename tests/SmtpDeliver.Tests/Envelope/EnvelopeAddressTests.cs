@@ -15,6 +15,8 @@ public class EnvelopeAddressTests
     [InlineData("\"a\\\"b\"@example.org", "\"a\\\"b\"@example.org")]
     [InlineData("\".leading\"@example.org", "\".leading\"@example.org")]
     [InlineData("user@EXAMPLE.org", "user@example.org")]
+    [InlineData("user@XN--MNCHEN-3YA.example", "user@xn--mnchen-3ya.example")]
+    [InlineData("user@MÜNCHEN.example", "user@xn--mnchen-3ya.example")]
     [InlineData("user@[127.0.0.1]", "user@[127.0.0.1]")]
     [InlineData("user@[IPv6:::1]", "user@[IPv6:::1]")]
     [InlineData("user@[x-tag:anything]", "user@[x-tag:anything]")]
@@ -62,6 +64,12 @@ public class EnvelopeAddressTests
     [InlineData("user@a@example.org", "invalid domain")]
     [InlineData("user@-example.org", "invalid domain")]
     [InlineData("user@example..org", "invalid domain")]
+    [InlineData("u@exa\u034Fmple.org", "changes under IDNA mapping")]
+    [InlineData("u@exam\uFE0Fple.org", "changes under IDNA mapping")]
+    [InlineData("u@example\uFF0Eorg", "changes under IDNA mapping")]
+    [InlineData("u@a\u3002b.example", "changes under IDNA mapping")]
+    [InlineData("u@\uFF25\uFF38AMPLE.org", "changes under IDNA mapping")]
+    [InlineData("u@\u212Fxample.org", "changes under IDNA mapping")]
     public void Invalid_addresses_are_refused_with_a_message_naming_the_problem(string text, string problem)
     {
         var e = Assert.Throws<FormatException>(() => EnvelopeAddress.Parse(text));

@@ -68,6 +68,30 @@ public class ClientDeadlineTests
         var t = SmtpTimeouts.Default;
         Assert.Equal(TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(256), t.DataPhase(1024 * 1024));
         Assert.Equal(Timeout.InfiniteTimeSpan, (t with { MinimumDataRate = 0 }).DataPhase(1024 * 1024));
+        // Review of issue 11: these overflowed (OverflowException after the 354, session left unbroken).
+        Assert.Equal(Timeout.InfiniteTimeSpan, t.DataPhase(long.MaxValue));
+        Assert.Equal(Timeout.InfiniteTimeSpan, (t with { DataBlock = TimeSpan.MaxValue }).DataPhase(10));
+    }
+
+    // Review of issue 11: timeouts beyond a timer's range threw ArgumentOutOfRangeException from CancelAfter.
+    [Fact]
+    public async Task Huge_timeouts_and_sizes_mean_no_deadline_rather_than_an_exception()
+    {
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await ss.WriteLineAsync("220 mx.example");
+            await ss.ExpectAsync("EHLO localhost");
+            await ss.WriteLineAsync("250 mx.example");
+            await ss.ServeTransactionAsync();
+            await ss.ExpectAsync("QUIT");
+            await ss.WriteLineAsync("221 bye");
+        });
+        var huge = SmtpTimeouts.All(TimeSpan.FromDays(400)) with { Quit = TimeSpan.FromDays(400) };
+        await using var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
+            new ClientOptions { Timeouts = huge, SessionTimeout = TimeSpan.MaxValue });
+        await client.DeliverAsync("a@example.org", "b@example.org", long.MaxValue, new MemoryStream("x\r\n"u8.ToArray()));
+        await client.CloseAsync();
+        await s.CompletionAsync();
     }
 
     [Fact]
@@ -77,7 +101,7 @@ public class ClientDeadlineTests
         {
             await ss.WriteLineAsync("220 mx.example");
             await ss.ExpectAsync("EHLO localhost");
-            await ss.TrickleAsync("250 mx.example\r\n", TimeSpan.FromMilliseconds(100));
+            await ss.TrickleAsync("250 mx.example\r\n", TimeSpan.FromMilliseconds(20));
             await ss.ExpectAsync("MAIL FROM:<a@example.org>");
             // Never answers.
             await ss.ReadLineAsync();

@@ -9,13 +9,13 @@ public class ReplyReadingTests
 {
     private static async Task<Reply> ReadAsync(string wire, bool ecodes = false, ReplyLimits? limits = null)
     {
-        await using var t = new SmtpTransport(new MemoryStream(Encoding.UTF8.GetBytes(wire)), limits ?? ReplyLimits.Default, NullLogger.Instance, false);
+        using var t = new SmtpTransport(new MemoryStream(Encoding.UTF8.GetBytes(wire)), limits ?? ReplyLimits.Default, NullLogger.Instance, false);
         return await t.ReadReplyAsync(SmtpCommand.Ehlo, ecodes, TimeSpan.FromSeconds(5), CancellationToken.None);
     }
 
     private static async Task<SmtpException> FailsAsync(string wire, ReplyLimits? limits = null)
     {
-        await using var t = new SmtpTransport(new MemoryStream(Encoding.UTF8.GetBytes(wire)), limits ?? ReplyLimits.Default, NullLogger.Instance, false);
+        using var t = new SmtpTransport(new MemoryStream(Encoding.UTF8.GetBytes(wire)), limits ?? ReplyLimits.Default, NullLogger.Instance, false);
         var e = await Assert.ThrowsAsync<SmtpException>(() => t.ReadReplyAsync(SmtpCommand.Ehlo, false, TimeSpan.FromSeconds(5), CancellationToken.None).AsTask());
         Assert.True(t.Broken);
         Assert.False(e.Permanent);

@@ -152,7 +152,7 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
         PkixVerification? pkix = null;
         // One deadline over everything: DNS, connect, TLS, headers and body (RFC 8461 3.3).
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(FetchTimeout);
+        SmtpTimeouts.CancelAfter(deadline, FetchTimeout);
         using var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
