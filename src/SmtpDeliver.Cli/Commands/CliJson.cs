@@ -12,8 +12,10 @@ internal sealed record DaneVerifyJson(string Domain, string Result, List<DaneHos
 
 internal sealed record CertificateJson(string Subject, List<string> DnsNames, string Issuer, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string SpkiSha256);
 
+internal sealed record ProbeExtensionJson(string Keyword, string Parameters);
+
 internal sealed record ProbeJson(
-    string Host, int Port, string Greeting, Dictionary<string, string> Extensions, bool StartTls, string? TlsVersion, string? Cipher,
+    string Host, int Port, string Greeting, Dictionary<string, string> Extensions, List<ProbeExtensionJson> ExtensionsAll, bool StartTls, string? TlsVersion, string? Cipher,
     List<CertificateJson> Certificates, bool? PkixVerified, string? PkixProblem, string? DaneResult, string? DaneRecord,
     List<SmtpDeliver.TlsRpt.Result> Tlsrpt, string? Error);
 

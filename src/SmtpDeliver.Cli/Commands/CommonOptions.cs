@@ -13,7 +13,7 @@ internal sealed class CommonOptions
     public Option<string?> Resolver { get; } = new("--resolver") { Description = "Validating DNS resolver IP[:PORT]; default: the system's. Its AD bit is trusted when it is on loopback (or resolv.conf has options trust-ad), else with --trust-ad." };
     public Option<bool> TrustAd { get; } = new("--trust-ad") { Description = "Trust the resolver's AD bit (DNSSEC-authentic) although it is not on loopback: only over a path you trust." };
     public Option<FileInfo?> CaFile { get; } = new("--ca-file") { Description = "PEM file with root certificates to use instead of the system's." };
-    public Option<string> Ehlo { get; } = new("--ehlo") { Description = "Our host name for EHLO.", DefaultValueFactory = _ => Environment.MachineName.Contains('.', StringComparison.Ordinal) ? Environment.MachineName.ToLowerInvariant() : "localhost" };
+    public Option<string> Ehlo { get; } = new("--ehlo") { Description = "Our host name for EHLO; default this machine's fully-qualified name (docs/cli.md).", DefaultValueFactory = _ => LocalFullyQualifiedName() };
     public Option<int> Timeout { get; } = new("--timeout") { Description = "Timeout in seconds for each step.", DefaultValueFactory = _ => 30 };
     public Option<bool> Trace { get; } = new("--trace") { Description = "Protocol transcript on stderr (credentials and message data are never shown)." };
 
@@ -163,5 +163,67 @@ internal sealed class CommonOptions
                 Console.Error.WriteLine(formatter(state, exception));
             }
         }
+    }
+
+    /// <summary>
+    /// This machine's fully-qualified domain name for EHLO (RFC 5321 4.1.4), found without any network
+    /// lookup so that it can never hang: the host name when it has a dot; else the host name with the
+    /// system's domain name (IPGlobalProperties); else a name "HOST.domain" on an /etc/hosts line that
+    /// lists the host name (where Debian-like systems keep the FQDN; the resolver's "files" source without
+    /// its DNS fallback); else the host name; and
+    /// "localhost" only when none of these is a valid domain name. Lower case.
+    /// </summary>
+    private static string LocalFullyQualifiedName()
+    {
+        static bool Valid(string? name) => Domain.TryParse(name, out _);
+        static bool Dotted(string? name) => Valid(name) && name!.Trim('.').Contains('.', StringComparison.Ordinal);
+
+        string host;
+        try
+        {
+            host = System.Net.Dns.GetHostName().TrimEnd('.');
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return "localhost";
+        }
+        if (Dotted(host))
+        {
+            return host.ToLowerInvariant();
+        }
+        try
+        {
+            var domain = System.Net.NetworkInformation.IPGlobalProperties.GetIPGlobalProperties().DomainName.Trim('.');
+            // On Linux this is the NIS domain name, "(none)" when unset: the validity check drops it.
+            if (domain.Length > 0 && Dotted(host + "." + domain))
+            {
+                return (host + "." + domain).ToLowerInvariant();
+            }
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+            // No domain name from the system; try the hosts file.
+        }
+        try
+        {
+            var hosts = new FileInfo("/etc/hosts");
+            // A local file of a few lines; a hosts file beyond 1 MiB is not read.
+            if (!OperatingSystem.IsWindows() && hosts.Exists && hosts.Length <= 1024 * 1024)
+            {
+                foreach (var line in File.ReadLines(hosts.FullName))
+                {
+                    var names = line.Split('#', 2)[0].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+                    if (names.Contains(host, StringComparer.OrdinalIgnoreCase) && names.FirstOrDefault(n => n.StartsWith(host + ".", StringComparison.OrdinalIgnoreCase) && Dotted(n.TrimEnd('.'))) is { } full)
+                    {
+                        return full.TrimEnd('.').ToLowerInvariant();
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable hosts file: fall back to the host name.
+        }
+        return Valid(host) ? host.ToLowerInvariant() : "localhost";
     }
 }

@@ -81,7 +81,9 @@ internal static class ProbeCommand
             await using var client = await Client.NewAsync(socket, mode, false, common.EhloName(result), remote, options, cancellationToken).ConfigureAwait(false);
             var certificates = (client.Tls?.PeerCertificates ?? []).Select(Describe).ToList();
             var extensions = Extensions(client);
-            var probe = new ProbeJson(host, port, client.RemoteGreeting, extensions, client.SupportsStartTls, client.Tls?.VersionName, client.Tls?.CipherSuite.ToString(),
+            // Every extension in the order the server announced it, the ones this library ignores too.
+            var all = client.Extensions.All.Select(e => new ProbeExtensionJson(e.Keyword, e.Parameters)).ToList();
+            var probe = new ProbeJson(host, port, client.RemoteGreeting, extensions, all, client.SupportsStartTls, client.Tls?.VersionName, client.Tls?.CipherSuite.ToString(),
                 certificates, client.Pkix?.Verified, client.Pkix is { Verified: false } p ? p.Problem : null,
                 client.Dane is null ? null : client.Dane.Verified ? "verified" : "failed", client.VerifiedDaneRecord?.ToString(), [domainResult, hostResult], null);
             await client.CloseAsync(cancellationToken).ConfigureAwait(false);
@@ -131,8 +133,9 @@ internal static class ProbeCommand
             Console.WriteLine(JsonSerializer.Serialize(p, CliJsonContext.Output.ProbeJson));
             return;
         }
-        Console.WriteLine($"{p.Host}:{p.Port}: 220 {p.Greeting}");
-        Console.WriteLine($"  extensions: {string.Join(", ", p.Extensions.Select(e => e.Value.Length > 0 ? $"{e.Key} {e.Value}" : e.Key))}");
+        Console.WriteLine($"{p.Host}:{p.Port}: 220 {Escape(p.Greeting)}");
+        var extensions = p.ExtensionsAll.Select(e => e.Parameters.Length > 0 ? $"{e.Keyword} {Escape(e.Parameters)}" : e.Keyword).ToList();
+        Console.WriteLine($"  extensions: {(extensions.Count == 0 ? "none" : string.Join(", ", extensions))}");
         Console.WriteLine($"  tls: {p.TlsVersion ?? "none"} {p.Cipher}");
         foreach (var c in p.Certificates)
         {
@@ -143,11 +146,28 @@ internal static class ProbeCommand
         Console.WriteLine("  tlsrpt: " + JsonSerializer.Serialize(p.Tlsrpt, TlsRptJsonContext.Default.ListResult));
     }
 
+    /// <summary>Server text for a terminal: control and format characters (escape sequences, bidi overrides) as \uXXXX.</summary>
+    private static string Escape(string text)
+    {
+        if (!text.Any(IsUnsafe))
+        {
+            return text;
+        }
+        var b = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            b.Append(IsUnsafe(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        }
+        return b.ToString();
+    }
+
+    private static bool IsUnsafe(char c) => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
+
     private static int Fail(bool json, string host, int port, string error, List<Result> tlsrpt, int code = ExitCodes.Temporary)
     {
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new ProbeJson(host, port, "", [], false, null, null, [], null, null, null, null, tlsrpt, error), CliJsonContext.Output.ProbeJson));
+            Console.WriteLine(JsonSerializer.Serialize(new ProbeJson(host, port, "", [], [], false, null, null, [], null, null, null, null, tlsrpt, error), CliJsonContext.Output.ProbeJson));
         }
         else
         {

@@ -33,16 +33,52 @@ public sealed record EhloExtensions
     /// <summary>LIMITS (RFC 9422), or <c>null</c> when absent or syntactically invalid.</summary>
     public LimitsExtension? Limits { get; init; }
 
+    /// <summary>The most entries <see cref="All"/> holds; later lines are not kept there.</summary>
+    public const int MaxAnnounced = 256;
+
+    /// <summary>
+    /// Every extension the server announced, known or not (CHUNKING, DSN, PRDR, X-…), in the order of
+    /// the reply, keyword upper-cased and parameters as sent. A keyword announced twice is listed twice,
+    /// as the server wrote it. A line whose first word is not an ehlo-keyword (RFC 5321 4.1.1.1:
+    /// <c>(ALPHA / DIGIT) *(ALPHA / DIGIT / "-")</c>), and an empty line, is not an extension and is
+    /// skipped. At most <see cref="MaxAnnounced"/> entries (the reply itself is bounded by
+    /// <see cref="ReplyLimits"/>).
+    /// </summary>
+    public IReadOnlyList<EhloExtension> All { get; init; } = [];
+
+    /// <summary>
+    /// Whether the server announced <paramref name="keyword"/> (compared case-insensitively, RFC 5321
+    /// 2.4), whatever its parameters; true also for keywords this library does not act on.
+    /// </summary>
+    public bool Supports(string keyword)
+    {
+        ArgumentNullException.ThrowIfNull(keyword);
+        foreach (var extension in All)
+        {
+            if (string.Equals(extension.Keyword, keyword, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>
     /// Parses the text of the EHLO reply lines after the first (the first line is the server's name
-    /// and greeting, never an extension). Keywords are case-insensitive; unknown ones are ignored.
+    /// and greeting, never an extension). Keywords are case-insensitive; unknown ones only show in
+    /// <see cref="All"/> and <see cref="Supports"/>.
     /// </summary>
     public static EhloExtensions Parse(IEnumerable<string> extensionLines)
     {
         ArgumentNullException.ThrowIfNull(extensionLines);
         var e = new EhloExtensions();
+        var all = new List<EhloExtension>();
         foreach (var raw in extensionLines)
         {
+            if (all.Count < MaxAnnounced && Announced(raw) is { } announced)
+            {
+                all.Add(announced);
+            }
             // RFC 5321 4.1.1.1: keywords are case-insensitive. Values are upper-cased too, as mox does.
             var s = raw.Trim().ToUpperInvariant();
             switch (s)
@@ -86,6 +122,30 @@ public sealed record EhloExtensions
                 e = e with { Limits = LimitsExtension.Parse(s.AsSpan(6)) };
             }
         }
-        return e;
+        return all.Count == 0 ? e : e with { All = all.AsReadOnly() };
+    }
+
+    /// <summary>
+    /// One ehlo-line as announced (RFC 5321 4.1.1.1), or <c>null</c> when its first word is not an
+    /// ehlo-keyword. Surrounding whitespace is tolerated, as for the flags.
+    /// </summary>
+    private static EhloExtension? Announced(string raw)
+    {
+        var line = raw.AsSpan().Trim();
+        var end = line.IndexOfAny(' ', '\t');
+        var keyword = end < 0 ? line : line[..end];
+        if (keyword.IsEmpty || !char.IsAsciiLetterOrDigit(keyword[0]))
+        {
+            return null;
+        }
+        foreach (var c in keyword)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-')
+            {
+                return null;
+            }
+        }
+        var parameters = end < 0 ? string.Empty : line[end..].TrimStart([' ', '\t']).ToString();
+        return new EhloExtension(keyword.ToString().ToUpperInvariant(), parameters);
     }
 }

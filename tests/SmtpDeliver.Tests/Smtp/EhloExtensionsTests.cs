@@ -13,6 +13,81 @@ public class EhloExtensionsTests
         Assert.False(e.SmtpUtf8 || e.Size);
     }
 
+    // Issue 12: unknown extensions (seen from Exim and OpenSMTPD) were dropped; failed before the fix (no All).
+    [Fact]
+    public void Every_announced_extension_is_kept_in_server_order()
+    {
+        var e = EhloExtensions.Parse(["SIZE 52428800", "8BITMIME", "PIPELINING", "PIPECONNECT", "CHUNKING", "PRDR", "DSN", "X-FOO bar  baz", "HELP"]);
+        Assert.Equal(
+            [new("SIZE", "52428800"), new("8BITMIME", ""), new("PIPELINING", ""), new("PIPECONNECT", ""), new("CHUNKING", ""),
+             new("PRDR", ""), new("DSN", ""), new("X-FOO", "bar  baz"), new("HELP", "")],
+            e.All);
+        Assert.True(e.Supports("CHUNKING") && e.Supports("DSN") && e.Supports("PRDR") && e.Supports("PIPECONNECT") && e.Supports("X-FOO"));
+        Assert.False(e.Supports("SMTPUTF8") || e.Supports("X-FO") || e.Supports(""));
+        Assert.Equal("X-FOO bar  baz", e.All[7].ToString());
+    }
+
+    [Fact]
+    public void Keywords_are_upper_cased_and_parameters_kept_as_sent()
+    {
+        var e = EhloExtensions.Parse(["  chunking ", "x-Foo Bar baz ", "auth plain Login", "Dsn\tNotify"]);
+        Assert.Equal([new("CHUNKING", ""), new("X-FOO", "Bar baz"), new("AUTH", "plain Login"), new("DSN", "Notify")], e.All);
+        Assert.True(e.Supports("chunking") && e.Supports("Dsn") && e.Supports("x-foo"));
+        Assert.Equal(["PLAIN", "LOGIN"], e.AuthMechanisms);
+    }
+
+    [Fact]
+    public void Duplicate_keywords_are_listed_as_announced()
+    {
+        var e = EhloExtensions.Parse(["DSN", "SIZE 10", "dsn", "SIZE 20"]);
+        Assert.Equal([new("DSN", ""), new("SIZE", "10"), new("DSN", ""), new("SIZE", "20")], e.All);
+        Assert.True(e.Supports("DSN"));
+        Assert.Equal(20, e.MaxSize);
+    }
+
+    // RFC 5321 4.1.1.1: ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"); anything else is not an extension.
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("-DSN")]
+    [InlineData("X_FOO")]
+    [InlineData("DSN! x")]
+    [InlineData("ÄUTH PLAIN")]
+    [InlineData("\u001b[31mRED")]
+    [InlineData("=x")]
+    public void Lines_without_a_valid_keyword_are_skipped(string line)
+    {
+        var e = EhloExtensions.Parse(["DSN", line, "CHUNKING"]);
+        Assert.Equal([new("DSN", ""), new("CHUNKING", "")], e.All);
+    }
+
+    [Fact]
+    public void Parameters_are_not_validated_but_kept()
+    {
+        var e = EhloExtensions.Parse(["X-ODD \u001b[0m ä"]);
+        Assert.Equal([new("X-ODD", "\u001b[0m ä")], e.All);
+    }
+
+    [Fact]
+    public void All_is_bounded_whatever_the_number_of_lines()
+    {
+        var lines = Enumerable.Range(0, 10_000).Select(i => $"X-{i}").Append("PIPELINING").ToList();
+        var e = EhloExtensions.Parse(lines);
+        Assert.Equal(EhloExtensions.MaxAnnounced, e.All.Count);
+        Assert.Equal("X-255", e.All[^1].Keyword);
+        // The known flags are still read from every line.
+        Assert.True(e.Pipelining);
+    }
+
+    [Fact]
+    public void No_extensions_supports_nothing()
+    {
+        Assert.Empty(EhloExtensions.None.All);
+        Assert.False(EhloExtensions.None.Supports("PIPELINING"));
+        Assert.Empty(EhloExtensions.Parse([]).All);
+        Assert.Throws<ArgumentNullException>(() => EhloExtensions.None.Supports(null!));
+    }
+
     [Theory]
     [InlineData("SIZE 512", true, 512)]
     [InlineData("SIZE 0", true, 0)]
