@@ -32,6 +32,47 @@ if [ $build -eq 0 ]; then
   done
 fi
 
+# Packaging: pack the library and the tool from the build above into artifacts/packages, install the
+# tool from there (and only from there) into a temporary tool path, and run it as a user would.
+# Three results: pack, `smtpdeliver --help`, `smtpdeliver demo` (docs/packaging.md).
+pkg_passed=0; pkg_failed=0
+pkg_result() { if [ "$1" -eq 0 ]; then pkg_passed=$((pkg_passed + 1)); else pkg_failed=$((pkg_failed + 1)); echo "packaging: $2 failed" >&2; fi; }
+if [ $build -eq 0 ]; then
+  packages="$root/artifacts/packages"
+  mkdir -p "$packages"
+  rm -f "$packages"/SmtpDeliver.*nupkg
+  tooldir=$(mktemp -d)
+  dotnet pack SmtpDeliver.sln -c Debug --no-build -nologo -v quiet -o "$packages" >"$tooldir/pack.log" 2>&1
+  pack_rc=$?
+  cli_pkg=$(ls "$packages"/SmtpDeliver.Cli.*.nupkg 2>/dev/null | grep -v '\.snupkg$' | head -1)
+  lib_pkg=$(ls "$packages"/SmtpDeliver.[0-9]*.nupkg 2>/dev/null | head -1)
+  if [ $pack_rc -ne 0 ] || [ -z "$cli_pkg" ] || [ -z "$lib_pkg" ] || ! ls "$packages"/SmtpDeliver.[0-9]*.snupkg >/dev/null 2>&1; then
+    cat "$tooldir/pack.log" >&2
+    pack_rc=1
+  fi
+  pkg_result $pack_rc "dotnet pack"
+  help_rc=1; demo_rc=1
+  if [ $pack_rc -eq 0 ]; then
+    version=$(basename "$cli_pkg" .nupkg); version=${version#SmtpDeliver.Cli.}
+    # Only the local folder as a source: nothing is fetched, and no published package of the same id
+    # and version can stand in for the one just built.
+    printf '<configuration><packageSources><clear /><add key="local" value="%s" /></packageSources></configuration>\n' "$packages" >"$tooldir/nuget.config"
+    if dotnet tool install --tool-path "$tooldir/bin" --configfile "$tooldir/nuget.config" SmtpDeliver.Cli --version "$version" >"$tooldir/install.log" 2>&1; then
+      "$tooldir/bin/smtpdeliver" --help >"$tooldir/help.txt" 2>&1 && grep -q '^  smtpdeliver \[command\]' "$tooldir/help.txt"
+      help_rc=$?
+      [ $help_rc -eq 0 ] || cat "$tooldir/help.txt" >&2
+      "$tooldir/bin/smtpdeliver" demo >"$tooldir/demo.txt" 2>&1
+      demo_rc=$?
+      [ $demo_rc -eq 0 ] || tail -20 "$tooldir/demo.txt" >&2
+    else
+      cat "$tooldir/install.log" >&2
+    fi
+  fi
+  pkg_result $help_rc "installed smtpdeliver --help"
+  pkg_result $demo_rc "installed smtpdeliver demo"
+  rm -rf "$tooldir"
+fi
+
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
@@ -49,6 +90,7 @@ if [ $test_rc -ne 0 ] && [ $failed -eq 0 ]; then
   # dotnet test failed without a failed test: a crashed test host or an unreadable result.
   failed=1
 fi
+passed=$((passed + pkg_passed)); failed=$((failed + pkg_failed))
 line="$passed passed, $failed failed"
 [ $skipped -gt 0 ] && line="$line, $skipped skipped"
 echo "$line"

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using SmtpDeliver.Cli.Commands;
 using SmtpDeliver.Cli.Demo;
 
@@ -7,9 +8,19 @@ namespace SmtpDeliver.Cli;
 /// <summary>Entry point of the <c>smtpdeliver</c> command.</summary>
 internal static class Program
 {
+    /// <summary>The command's name in help and errors: the tool's ToolCommandName, not the assembly name.</summary>
+    internal const string CommandName = "smtpdeliver";
+
     private static Task<int> Main(string[] args)
     {
-        var root = new RootCommand("smtpdeliver: outbound SMTP delivery with DANE, MTA-STS, REQUIRETLS and TLSRPT.");
+        // Not RootCommand: it names itself after the process (the assembly, SmtpDeliver.Cli, when run as
+        // a tool or with `dotnet SmtpDeliver.Cli.dll`), and Name cannot be changed. The command is smtpdeliver
+        // in help and errors wherever it runs from; --help and --version are what RootCommand would add.
+        var root = new Command(CommandName, "smtpdeliver: outbound SMTP delivery with DANE, MTA-STS, REQUIRETLS and TLSRPT.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         var common = new CommonOptions();
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TlsaCommand.Create());
@@ -21,7 +32,7 @@ internal static class Program
         {
             foreach (var error in parsed.Errors)
             {
-                Console.Error.WriteLine($"smtpdeliver: {error.Message}");
+                Console.Error.WriteLine($"{CommandName}: {error.Message}");
             }
             return Task.FromResult(ExitCodes.Usage);
         }
