@@ -146,8 +146,10 @@ internal static class GatherTarget
             {
                 throw new InvalidOperationException("tlsa gathering returned unusable records");
             }
-            _ = Dns.Gather.TlsaNames(destinations.HaveMx, destinations.ExpandedNextHopAuthentic, ips.ExpandedAuthentic, host.Domain,
-                ips.ExpandedHost.IsEmpty ? host.Domain : ips.ExpandedHost, tlsa.BaseDomain, tlsa.BaseDomain);
+            if (Dns.Gather.TlsaNames(destinations, tlsa) is not [var first, ..] || first != tlsa.BaseDomain)
+            {
+                throw new InvalidOperationException("tlsa names must start with the tlsa base domain");
+            }
         }
     }
 }

@@ -94,7 +94,7 @@ internal static class Program
         }
         finally
         {
-            transport.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            transport.Dispose();
         }
     }
 

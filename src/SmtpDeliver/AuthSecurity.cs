@@ -10,8 +10,8 @@ public enum AuthSecurity
 {
     /// <summary>
     /// The default: authenticate only over TLS whose server certificate was verified, by PKIX for the
-    /// remote host name (<see cref="Client.Pkix"/>) or by DANE (<see cref="Client.Dane"/>). A verification
-    /// that failed and was passed over with <see cref="ClientOptions.IgnoreTlsVerifyErrors"/> or without
+    /// remote host name (<see cref="SmtpClientSession.Pkix"/>) or by DANE (<see cref="SmtpClientSession.Dane"/>). A verification
+    /// that failed and was passed over with <see cref="SmtpSessionOptions.IgnoreTlsVerifyErrors"/> or without
     /// enforcing PKIX does not count; nor does PKIX without a remote host name (nothing was matched), nor
     /// PKIX when DANE was evaluated and failed (RFC 7672 2.2: DANE decides). Refusals:
     /// <see cref="SmtpErrorReason.CleartextAuthentication"/> without TLS,

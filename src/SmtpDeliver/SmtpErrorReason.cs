@@ -41,12 +41,12 @@ public enum SmtpErrorReason
     Authentication,
     /// <summary>
     /// Authentication was refused, before anything was sent, on a connection without TLS (see
-    /// <see cref="ClientOptions.AuthSecurity"/>).
+    /// <see cref="SmtpSessionOptions.AuthSecurity"/>).
     /// </summary>
     CleartextAuthentication,
     /// <summary>
     /// Authentication was refused, before anything was sent, because the server certificate was not verified
-    /// by PKIX or DANE (see <see cref="ClientOptions.AuthSecurity"/>).
+    /// by PKIX or DANE (see <see cref="SmtpSessionOptions.AuthSecurity"/>).
     /// </summary>
     UnverifiedTlsAuthentication,
 }

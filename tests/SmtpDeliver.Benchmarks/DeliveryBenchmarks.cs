@@ -22,7 +22,7 @@ public class DeliveryBenchmarks
     private SinkServer _server = null!;
     private byte[] _bytes = [];
     private MimeMessage _mime = null!;
-    private Client _client = null!;
+    private SmtpClientSession _client = null!;
     private MailKit.Net.Smtp.SmtpClient _mailkit = null!;
 
     [Params(1024, 100 * 1024)]
@@ -43,7 +43,7 @@ public class DeliveryBenchmarks
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, _server.Port);
-        _client = await Client.NewAsync(socket, TlsMode.None, false, Domain.Parse("bench.example"), default);
+        _client = await SmtpClientSession.ConnectAsync(socket, new SmtpSessionOptions { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("bench.example"), RemoteHostname = default });
 
         _mailkit = new MailKit.Net.Smtp.SmtpClient { LocalDomain = "bench.example" };
         await _mailkit.ConnectAsync("127.0.0.1", _server.Port, SecureSocketOptions.None);

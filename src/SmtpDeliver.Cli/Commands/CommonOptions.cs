@@ -51,7 +51,7 @@ internal sealed class CommonOptions
         return roots;
     }
 
-    public ClientOptions ClientOptions(ParseResult result) => new()
+    public SmtpSessionOptions SmtpSessionOptions(ParseResult result) => new()
     {
         RootCertificates = Roots(result),
         Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(Math.Max(1, result.GetValue(Timeout)))),

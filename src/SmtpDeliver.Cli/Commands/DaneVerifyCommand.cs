@@ -36,7 +36,7 @@ internal static class DaneVerifyCommand
             // DNSSEC answers from this resolver count as insecure: DANE will look "not applicable".
             Console.Error.WriteLine($"smtpdeliver dane verify: warning: {resolver.AuthenticDataTrustReason}; use a local validating resolver or --trust-ad");
         }
-        var options = common.ClientOptions(result);
+        var options = common.SmtpSessionOptions(result);
         var ehlo = common.EhloName(result);
         var domainText = result.GetValue(domainArgument);
         var hostText = result.GetValue(hostOption);

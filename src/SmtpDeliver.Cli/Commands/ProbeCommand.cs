@@ -65,7 +65,7 @@ internal static class ProbeCommand
         var domainResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
         var hostResult = records is null ? new Result(PolicyType.NoPolicyFound, remote.Ascii)
             : new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = remote.Ascii, Strings = records.Select(r => r.ToString()).ToList() });
-        var options = common.ClientOptions(result) with { RecipientDomainResult = domainResult, HostResult = hostResult, DaneRecords = records, IgnoreTlsVerifyErrors = true };
+        var options = common.SmtpSessionOptions(result) with { RecipientDomainResult = domainResult, HostResult = hostResult, DaneRecords = records, IgnoreTlsVerifyErrors = true };
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -78,7 +78,7 @@ internal static class ProbeCommand
         }
         try
         {
-            await using var client = await Client.NewAsync(socket, mode, false, common.EhloName(result), remote, options, cancellationToken).ConfigureAwait(false);
+            await using var client = await SmtpClientSession.ConnectAsync(socket, options with { TlsMode = mode, EnforcePkix = false, EhloHostname = common.EhloName(result), RemoteHostname = remote }, cancellationToken).ConfigureAwait(false);
             var certificates = (client.Tls?.PeerCertificates ?? []).Select(Describe).ToList();
             var extensions = Extensions(client);
             // Every extension in the order the server announced it, the ones this library ignores too.
@@ -96,7 +96,7 @@ internal static class ProbeCommand
         }
     }
 
-    private static Dictionary<string, string> Extensions(Client client)
+    private static Dictionary<string, string> Extensions(SmtpClientSession client)
     {
         var e = client.Extensions;
         var d = new Dictionary<string, string>();

@@ -101,7 +101,7 @@ internal static class SendCommand
             var requirements = Requirements(message) | (result.GetValue(requireTls) ? DeliveryRequirements.RequireTls : DeliveryRequirements.None);
             var domainResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
             var hostResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
-            var options = common.ClientOptions(result) with
+            var options = common.SmtpSessionOptions(result) with
             {
                 RecipientDomainResult = domainResult,
                 HostResult = hostResult,
@@ -116,13 +116,13 @@ internal static class SendCommand
 
             var recipients = result.GetValue(to)!;
             string? ip = null;
-            Client? client = null;
+            SmtpClientSession? client = null;
             try
             {
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
                 await socket.ConnectAsync(host, port, ct).ConfigureAwait(false);
                 ip = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToString() : null;
-                client = await Client.NewAsync(socket, mode, enforcePkix, common.EhloName(result), remote, options, ct).ConfigureAwait(false);
+                client = await SmtpClientSession.ConnectAsync(socket, options with { TlsMode = mode, EnforcePkix = enforcePkix, EhloHostname = common.EhloName(result), RemoteHostname = remote }, ct).ConfigureAwait(false);
                 var responses = await client.DeliverMultipleAsync(mailFrom, rcptTo, message.Length, new MemoryStream(message), requirements, ct).ConfigureAwait(false);
                 var rows = recipients.Zip(responses, (r, s) => new RecipientJson(r, s.IsSuccess ? "delivered" : s.Permanent ? "permanent" : "transient", s.Code, s.EnhancedStatusCode, s.Line)).ToList();
                 var tlsInfo = new SendTlsJson(client.Tls?.VersionName, client.Tls?.CipherSuite.ToString(), TlsStatus(client, options));
@@ -163,7 +163,7 @@ internal static class SendCommand
         {
             return ExitCodes.DataError;
         }
-        var options = common.ClientOptions(result);
+        var options = common.SmtpSessionOptions(result);
         var deliverer = new Delivery.Deliverer(new Delivery.DeliveryOptions
         {
             Resolver = common.CreateResolver(result),
@@ -209,7 +209,7 @@ internal static class SendCommand
         return new RecipientJson(address, status, e.Response.Code, e.Response.EnhancedStatusCode, e.Response.Line);
     }
 
-    private static string TlsStatus(Client client, ClientOptions options) =>
+    private static string TlsStatus(SmtpClientSession client, SmtpSessionOptions options) =>
         client.Tls is null ? "none" : client.Pkix?.Verified == true ? "verified" : options.IgnoreTlsVerifyErrors ? "unverified:ignored" : "unverified";
 
     /// <summary>The message to send, or <c>null</c> (reported on stderr) when it cannot be read.</summary>

@@ -60,7 +60,7 @@ internal static class DemoCommand
         data.Position = 0;
 
         var connection = await dialer.DialAsync(mx, ips.Addresses, 25, null, null, cancellationToken).ConfigureAwait(false);
-        var options = new ClientOptions
+        var options = new SmtpSessionOptions
         {
             // RFC 7672 2.2: with usable TLSA records, STARTTLS is required and DANE decides.
             DaneRecords = tlsa.Records,
@@ -74,7 +74,7 @@ internal static class DemoCommand
         IReadOnlyList<SmtpResponse> responses;
         string tls;
         string dane;
-        await using (var client = await Client.NewAsync(connection.Socket, TlsMode.RequiredStartTls, verifyPkix: false, Domain.Parse("client.demo.example"), names[0], options, cancellationToken).ConfigureAwait(false))
+        await using (var client = await SmtpClientSession.ConnectAsync(connection.Socket, options with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = false, EhloHostname = Domain.Parse("client.demo.example"), RemoteHostname = names[0] }, cancellationToken).ConfigureAwait(false))
         {
             tls = client.Tls is { } info ? $"{info.VersionName} {info.CipherSuite}" : "none";
             dane = client.VerifiedDaneRecord?.ToString() ?? "none";

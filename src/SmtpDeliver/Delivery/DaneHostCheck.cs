@@ -52,12 +52,12 @@ public static class DaneHostCheck
     /// <param name="resolver">A validating resolver (see docs/dns.md).</param>
     /// <param name="host">The MX host.</param>
     /// <param name="port">The port to connect to; TLSA records are always looked up for port 25.</param>
-    /// <param name="options">Client options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
+    /// <param name="options">Session options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
     /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Implicit"/>.</param>
     /// <param name="ehloHostname">Our name for EHLO.</param>
     /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Domain host, int port, Domain ehloHostname, ClientOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default) =>
+    public static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Domain host, int port, Domain ehloHostname, SmtpSessionOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default) =>
         VerifyCoreAsync(resolver, null, host, port, ehloHostname, options, tlsMode, dialer, cancellationToken);
 
     /// <summary>
@@ -68,18 +68,18 @@ public static class DaneHostCheck
     /// <param name="destinations">The next hop's gathering, from <see cref="Gather.DestinationsAsync"/>.</param>
     /// <param name="host">One of the hosts of <paramref name="destinations"/>.</param>
     /// <param name="port">The port to connect to; TLSA records are always looked up for port 25.</param>
-    /// <param name="options">Client options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
+    /// <param name="options">Session options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
     /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Implicit"/>.</param>
     /// <param name="ehloHostname">Our name for EHLO.</param>
     /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Destinations destinations, Domain host, int port, Domain ehloHostname, ClientOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default)
+    public static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Destinations destinations, Domain host, int port, Domain ehloHostname, SmtpSessionOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destinations);
         return VerifyCoreAsync(resolver, destinations, host, port, ehloHostname, options, tlsMode, dialer, cancellationToken);
     }
 
-    private static async Task<DaneHostReport> VerifyCoreAsync(IDnsResolver resolver, Destinations? destinations, Domain host, int port, Domain ehloHostname, ClientOptions? options, TlsMode tlsMode, Dialer? dialer, CancellationToken cancellationToken)
+    private static async Task<DaneHostReport> VerifyCoreAsync(IDnsResolver resolver, Destinations? destinations, Domain host, int port, Domain ehloHostname, SmtpSessionOptions? options, TlsMode tlsMode, Dialer? dialer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resolver);
         HostAddresses ips;
@@ -120,14 +120,14 @@ public static class DaneHostCheck
         var checks = new List<DaneAddressCheck>();
         foreach (var address in ips.Addresses)
         {
-            checks.Add(await CheckAddressAsync(dialer, host, address, port, ehloHostname, tlsa, names, options ?? new ClientOptions(), tlsMode, cancellationToken).ConfigureAwait(false));
+            checks.Add(await CheckAddressAsync(dialer, host, address, port, ehloHostname, tlsa, names, options ?? new SmtpSessionOptions(), tlsMode, cancellationToken).ConfigureAwait(false));
         }
         var verified = checks.TrueForAll(c => c.Verified);
         return new DaneHostReport(host, verified ? DaneHostOutcome.Verified : DaneHostOutcome.Failed, true, tlsa.BaseDomain, tlsa.AllRecords, checks,
             verified ? string.Empty : string.Join("; ", checks.Where(c => !c.Verified).Select(c => $"{c.Address}: {c.Error}")));
     }
 
-    private static async Task<DaneAddressCheck> CheckAddressAsync(Dialer dialer, Domain host, IPAddress address, int port, Domain ehloHostname, TlsaGathering tlsa, IReadOnlyList<Domain> names, ClientOptions options, TlsMode tlsMode, CancellationToken cancellationToken)
+    private static async Task<DaneAddressCheck> CheckAddressAsync(Dialer dialer, Domain host, IPAddress address, int port, Domain ehloHostname, TlsaGathering tlsa, IReadOnlyList<Domain> names, SmtpSessionOptions options, TlsMode tlsMode, CancellationToken cancellationToken)
     {
         DialedConnection connection;
         try
@@ -140,8 +140,7 @@ public static class DaneHostCheck
         }
         try
         {
-            await using var client = await Client.NewAsync(connection.Socket, tlsMode, verifyPkix: false, ehloHostname, names[0],
-                options with { DaneRecords = tlsa.Records, DaneMoreHostnames = names.Skip(1).ToList(), IgnoreTlsVerifyErrors = false }, cancellationToken).ConfigureAwait(false);
+            await using var client = await SmtpClientSession.ConnectAsync(connection.Socket, (options with { DaneRecords = tlsa.Records, DaneMoreHostnames = names.Skip(1).ToList(), IgnoreTlsVerifyErrors = false }) with { TlsMode = tlsMode, EnforcePkix = false, EhloHostname = ehloHostname, RemoteHostname = names[0] }, cancellationToken).ConfigureAwait(false);
             return new DaneAddressCheck(address, true, client.VerifiedDaneRecord, client.Tls, string.Empty);
         }
         catch (SmtpException e)

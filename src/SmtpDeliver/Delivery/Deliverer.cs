@@ -278,7 +278,7 @@ public sealed class Deliverer
                 return (HostOutcome.Transient, $"connecting to {host} ({address}): {e.Message}");
             }
             var security = plan.Security;
-            var clientOptions = new ClientOptions
+            var clientOptions = new SmtpSessionOptions
             {
                 DaneRecords = plan.DaneRecords,
                 DaneMoreHostnames = plan.Names.Skip(1).ToList(),
@@ -290,10 +290,10 @@ public sealed class Deliverer
                 Logger = _options.Logger,
                 SessionTimeout = TimeLeft(run),
             };
-            Client client;
+            SmtpClientSession client;
             try
             {
-                client = await Client.NewAsync(connection.Socket, security.TlsMode, security.EnforcePkix, _options.EhloHostname, plan.Names[0], clientOptions, cancellationToken).ConfigureAwait(false);
+                client = await SmtpClientSession.ConnectAsync(connection.Socket, clientOptions with { TlsMode = security.TlsMode, EnforcePkix = security.EnforcePkix, EhloHostname = _options.EhloHostname, RemoteHostname = plan.Names[0] }, cancellationToken).ConfigureAwait(false);
             }
             catch (SmtpException e)
             {
@@ -330,7 +330,7 @@ public sealed class Deliverer
     }
 
     // RFC 8689 4.2.1 and Postfix's smtp_requiretls_policy levels.
-    private (DeliveryRequirements Requirements, string TlsStatus, string? Refusal) CheckRequireTls(Client client, DeliveryRun run, IPDomain host)
+    private (DeliveryRequirements Requirements, string TlsStatus, string? Refusal) CheckRequireTls(SmtpClientSession client, DeliveryRun run, IPDomain host)
     {
         var request = run.Request;
         var requirements = request.Requirements & ~DeliveryRequirements.RequireTls;
@@ -364,7 +364,7 @@ public sealed class Deliverer
         return (requirements | DeliveryRequirements.RequireTls, "requiretls", null);
     }
 
-    private static async Task<(HostOutcome Outcome, string Error, bool Reconnect)> RunTransactionsAsync(Client client, DeliveryRun run, DeliveryRequirements requirements, CancellationToken cancellationToken)
+    private static async Task<(HostOutcome Outcome, string Error, bool Reconnect)> RunTransactionsAsync(SmtpClientSession client, DeliveryRun run, DeliveryRequirements requirements, CancellationToken cancellationToken)
     {
         var request = run.Request;
         var state = run.State;

@@ -13,7 +13,7 @@ public interface ISaslClient
     /// <summary>
     /// True when the mechanism sends the password (or a bearer token) in a form a listener can reuse
     /// (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER). The client never traces their messages. Whether any mechanism
-    /// may run on the connection is decided by <see cref="ClientOptions.AuthSecurity"/>, for all alike.
+    /// may run on the connection is decided by <see cref="SmtpSessionOptions.AuthSecurity"/>, for all alike.
     /// </summary>
     bool SendsCleartextCredentials { get; }
 

@@ -6,7 +6,7 @@ namespace SmtpDeliver.Sasl;
 /// OAUTHBEARER, XOAUTH2 (tokens); EXTERNAL (client certificate). -PLUS only when
 /// <see cref="SaslChooserOptions.AllowTlsUniqueChannelBinding"/> is set and the connection has channel
 /// binding data (TLS 1.2), or when named explicitly. Whether any mechanism may run on the connection is
-/// decided by the client (<see cref="ClientOptions.AuthSecurity"/>: verified TLS by default).
+/// decided by the client (<see cref="SmtpSessionOptions.AuthSecurity"/>: verified TLS by default).
 /// </summary>
 public static class SaslMechanismChooser
 {
@@ -14,7 +14,7 @@ public static class SaslMechanismChooser
     private static readonly string[] TokenOrder = ["OAUTHBEARER", "XOAUTH2"];
 
     /// <summary>
-    /// A selector for <see cref="ClientOptions.Auth"/>.
+    /// A selector for <see cref="SmtpSessionOptions.Auth"/>.
     /// </summary>
     /// <param name="credentials">What to authenticate with.</param>
     /// <param name="mechanism">A mechanism to use instead of choosing; it must be offered by the server.</param>

@@ -17,7 +17,7 @@ namespace SmtpDeliver.Tls;
 internal sealed class CertificateVerifier(
     Domain hostName,
     bool enforcePkix,
-    ClientOptions options,
+    SmtpSessionOptions options,
     Func<string, string, FailureDetails> failureDetails,
     Result recipientDomainResult,
     Result hostResult,

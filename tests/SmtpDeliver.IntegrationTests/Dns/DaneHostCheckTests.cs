@@ -13,7 +13,7 @@ public class DaneHostCheckTests
     private static int Port => IntegrationEnvironment.GetInt("postfix", "SMTP_PORT");
 
     private static Task<DaneHostReport> CheckAsync(string host) =>
-        DaneHostCheck.VerifyAsync(Resolver, Domain.Parse(host), Port, Domain.Parse("client.example.test"), new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) });
+        DaneHostCheck.VerifyAsync(Resolver, Domain.Parse(host), Port, Domain.Parse("client.example.test"), new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) });
 
     [Theory]
     [InlineData("smtp.dnssec.test", "3 1 1 ")]

@@ -15,12 +15,11 @@ public class DovecotSubmissionTests
 
     public static TheoryData<string> Mechanisms() => new(IntegrationEnvironment.Get("postfix", "SASL_MECHANISMS").Split(' '));
 
-    private static async Task<Client> ConnectAsync(string portKey, TlsMode mode, SaslClientSelector? auth, bool allowCleartext = false)
+    private static async Task<SmtpClientSession> ConnectAsync(string portKey, TlsMode mode, SaslClientSelector? auth, bool allowCleartext = false)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IntegrationEnvironment.Get("postfix", "HOST"), IntegrationEnvironment.GetInt("postfix", portKey));
-        return await Client.NewAsync(socket, mode, verifyPkix: true, Domain.Parse("client.example.test"), Domain.Parse(IntegrationEnvironment.Get("postfix", "SERVER_NAME")),
-            new ClientOptions { RootCertificates = Roots, Auth = auth, AuthSecurity = allowCleartext ? AuthSecurity.AllowCleartext : AuthSecurity.VerifiedTls, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)) });
+        return await SmtpClientSession.ConnectAsync(socket, (new SmtpSessionOptions { RootCertificates = Roots, Auth = auth, AuthSecurity = allowCleartext ? AuthSecurity.AllowCleartext : AuthSecurity.VerifiedTls, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)) }) with { TlsMode = mode, EnforcePkix = true, EhloHostname = Domain.Parse("client.example.test"), RemoteHostname = Domain.Parse(IntegrationEnvironment.Get("postfix", "SERVER_NAME")) });
     }
 
     private static SaslClientSelector Recording(SaslClientSelector inner, List<string> chosen) => (m, tls) =>

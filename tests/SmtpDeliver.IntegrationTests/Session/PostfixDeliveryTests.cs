@@ -6,20 +6,19 @@ using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.IntegrationTests.Session;
 
-/// <summary>The Client against the real Postfix of the integration environment (issue: session core).</summary>
+/// <summary>The SmtpClientSession against the real Postfix of the integration environment (issue: session core).</summary>
 public class PostfixDeliveryTests
 {
     private static string Host => IntegrationEnvironment.Get("postfix", "HOST");
     private static string ServerName => IntegrationEnvironment.Get("postfix", "SERVER_NAME");
     private static X509Certificate2Collection Roots => [X509CertificateLoader.LoadCertificateFromFile(IntegrationEnvironment.Get("postfix", "CA_CERT"))];
 
-    private static async Task<Client> ConnectAsync(string portKey, TlsMode mode, bool verifyPkix, ClientOptions? options = null)
+    private static async Task<SmtpClientSession> ConnectAsync(string portKey, TlsMode mode, bool verifyPkix, SmtpSessionOptions? options = null)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(Host, IntegrationEnvironment.GetInt("postfix", portKey));
-        options ??= new ClientOptions();
-        return await Client.NewAsync(socket, mode, verifyPkix, Domain.Parse("client.example.test"), Domain.Parse(ServerName),
-            options with { RootCertificates = Roots, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)) });
+        options ??= new SmtpSessionOptions();
+        return await SmtpClientSession.ConnectAsync(socket, (options with { RootCertificates = Roots, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)) }) with { TlsMode = mode, EnforcePkix = verifyPkix, EhloHostname = Domain.Parse("client.example.test"), RemoteHostname = Domain.Parse(ServerName) });
     }
 
     /// <summary>A message with a unique marker, lines starting with dots, 8-bit text, padded to about <paramref name="size"/> bytes.</summary>
@@ -77,7 +76,7 @@ public class PostfixDeliveryTests
         var domain = new Result(PolicyType.NoPolicyFound, "example.test");
         var host = new Result(PolicyType.NoPolicyFound, ServerName);
         var (message, marker) = Message();
-        await using (var c = await ConnectAsync("SMTP_PORT", TlsMode.Opportunistic, verifyPkix: true, new ClientOptions { RecipientDomainResult = domain, HostResult = host }))
+        await using (var c = await ConnectAsync("SMTP_PORT", TlsMode.Opportunistic, verifyPkix: true, new SmtpSessionOptions { RecipientDomainResult = domain, HostResult = host }))
         {
             Assert.NotNull(c.Tls);
             Assert.True(c.Pkix!.Verified);
@@ -162,7 +161,7 @@ public class PostfixDeliveryTests
 
         var (message, marker) = Message();
         var domain = new Result(PolicyType.NoPolicyFound, "example.test");
-        await using (var c = await ConnectAsync("SMTP_NOTLS_PORT", TlsMode.Opportunistic, verifyPkix: true, new ClientOptions { RecipientDomainResult = domain }))
+        await using (var c = await ConnectAsync("SMTP_NOTLS_PORT", TlsMode.Opportunistic, verifyPkix: true, new SmtpSessionOptions { RecipientDomainResult = domain }))
         {
             Assert.Null(c.Tls);
             await c.DeliverAsync("sender@client.example.test", "user@example.test", message.Length, new MemoryStream(message), DeliveryRequirements.EightBitMime);
@@ -189,8 +188,7 @@ public class PostfixDeliveryTests
         var domain = new Result(PolicyType.NoPolicyFound, "example.test");
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(Host, IntegrationEnvironment.GetInt("postfix", "SMTP_PORT"));
-        var e = await Assert.ThrowsAsync<SmtpException>(() => Client.NewAsync(socket, TlsMode.RequiredStartTls, true, Domain.Parse("client.example.test"), Domain.Parse("wrong.example.test"),
-            new ClientOptions { RootCertificates = Roots, RecipientDomainResult = domain }));
+        var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpClientSession.ConnectAsync(socket, (new SmtpSessionOptions { RootCertificates = Roots, RecipientDomainResult = domain }) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = true, EhloHostname = Domain.Parse("client.example.test"), RemoteHostname = Domain.Parse("wrong.example.test") }));
         Assert.Equal(SmtpErrorReason.Tls, e.Reason);
         Assert.Equal("certificate-host-mismatch", Assert.Single(domain.FailureDetails).ResultType);
         Assert.Equal(1, domain.Summary.TotalFailureSessionCount);

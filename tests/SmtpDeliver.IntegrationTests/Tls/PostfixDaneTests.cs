@@ -12,7 +12,7 @@ public class PostfixDaneTests
     private static X509Certificate2 ServerCert => X509CertificateLoader.LoadCertificateFromFile(IntegrationEnvironment.Get("postfix", "SERVER_CERT"));
     private static X509Certificate2 CaCert => X509CertificateLoader.LoadCertificateFromFile(IntegrationEnvironment.Get("postfix", "CA_CERT"));
 
-    private static async Task<(Client? Client, SmtpException? Error, Result Host, Result Domain)> ConnectAsync(IReadOnlyList<TlsaRecord> records, bool ignore = false)
+    private static async Task<(SmtpClientSession? SmtpClientSession, SmtpException? Error, Result Host, Result Domain)> ConnectAsync(IReadOnlyList<TlsaRecord> records, bool ignore = false)
     {
         var host = new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = "mx.example.test", Strings = records.Select(r => r.ToString()).ToList() });
         var domain = new Result(PolicyType.NoPolicyFound, "example.test");
@@ -20,8 +20,7 @@ public class PostfixDaneTests
         await socket.ConnectAsync(IntegrationEnvironment.Get("postfix", "HOST"), IntegrationEnvironment.GetInt("postfix", "SMTP_PORT"));
         try
         {
-            var c = await Client.NewAsync(socket, TlsMode.RequiredStartTls, verifyPkix: false, Domain.Parse("client.example.test"), Domain.Parse("mx.example.test"),
-                new ClientOptions { DaneRecords = records, IgnoreTlsVerifyErrors = ignore, HostResult = host, RecipientDomainResult = domain });
+            var c = await SmtpClientSession.ConnectAsync(socket, (new SmtpSessionOptions { DaneRecords = records, IgnoreTlsVerifyErrors = ignore, HostResult = host, RecipientDomainResult = domain }) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = false, EhloHostname = Domain.Parse("client.example.test"), RemoteHostname = Domain.Parse("mx.example.test") });
             return (c, null, host, domain);
         }
         catch (SmtpException e)

@@ -41,8 +41,7 @@ public class TlsAlertAfterHandshakeTests
             }
             var host = new Result(PolicyType.NoPolicyFound, "mx.example.test");
             var domain = new Result(PolicyType.NoPolicyFound, "example.test");
-            var e = await Assert.ThrowsAsync<SmtpException>(() => Client.NewAsync(socket, TlsMode.Implicit, false, Domain.Parse("client.example.test"), Domain.Parse("mx.example.test"),
-                new ClientOptions { HostResult = host, RecipientDomainResult = domain, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }));
+            var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpClientSession.ConnectAsync(socket, (new SmtpSessionOptions { HostResult = host, RecipientDomainResult = domain, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }) with { TlsMode = TlsMode.Implicit, EnforcePkix = false, EhloHostname = Domain.Parse("client.example.test"), RemoteHostname = Domain.Parse("mx.example.test") }));
             Assert.Equal((SmtpErrorReason.Tls, SmtpCommand.Greeting), (e.Reason, e.Command));
             Assert.Equal((0L, 1L), (host.Summary.TotalSuccessfulSessionCount, host.Summary.TotalFailureSessionCount));
             var d = Assert.Single(host.FailureDetails);

@@ -42,10 +42,10 @@ public class ClientDaneHostileAnchorTests
         await ss.WriteLineAsync("221 ok");
     });
 
-    private static (Result Host, ClientOptions Options) Setup(IReadOnlyList<TlsaRecord> records, bool ignore = false)
+    private static (Result Host, SmtpSessionOptions Options) Setup(IReadOnlyList<TlsaRecord> records, bool ignore = false)
     {
         var host = new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = "localhost", Strings = records.Select(r => r.ToString()).ToList() });
-        return (host, new ClientOptions
+        return (host, new SmtpSessionOptions
         {
             DaneRecords = records,
             IgnoreTlsVerifyErrors = ignore,
@@ -55,8 +55,8 @@ public class ClientDaneHostileAnchorTests
         });
     }
 
-    private static async Task<SmtpDeliver.Client> ConnectAsync(ScriptedSmtpServer s, ClientOptions options) =>
-        await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.RequiredStartTls, false, Domain.Parse("localhost"), Domain.Parse("localhost"), options);
+    private static async Task<SmtpDeliver.SmtpClientSession> ConnectAsync(ScriptedSmtpServer s, SmtpSessionOptions options) =>
+        await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), options with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("localhost") });
 
     // Issue 11 item 12: failed before the fix (the BouncyCastle exception escaped the callback and was
     // counted as a handshake failure, not a DANE validation failure).

@@ -102,8 +102,7 @@ public class EnvelopeAddressTests
         await using var s = ScriptedSmtpServer.Play(
             "S: 220 mx.example", "C: EHLO localhost", "S: 250-mx.example", "S: 250 PIPELINING",
             "C: QUIT", "S: 221 bye");
-        await using var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
-            new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) });
+        await using var client = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         var message = "Subject: x\r\n\r\nx\r\n"u8.ToArray();
         await Assert.ThrowsAsync<FormatException>(() => client.DeliverMultipleAsync("a@example.org", [recipient], message.Length, new MemoryStream(message)));
         Assert.False(client.IsBroken);

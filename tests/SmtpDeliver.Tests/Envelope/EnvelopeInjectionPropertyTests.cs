@@ -85,8 +85,7 @@ public class EnvelopeInjectionPropertyTests
             await ss.WriteLineAsync("221 bye");
         });
         var message = "Subject: x\r\n\r\nx\r\n"u8.ToArray();
-        await using (var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
-            new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }))
+        await using (var client = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }))
         {
             foreach (var rcpt in candidates)
             {

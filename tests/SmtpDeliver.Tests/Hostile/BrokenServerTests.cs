@@ -11,17 +11,17 @@ namespace SmtpDeliver.Tests.Hostile;
 public class BrokenServerTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(400);
-    private static readonly ClientOptions Fast = new() { Timeouts = SmtpTimeouts.All(Short) };
+    private static readonly SmtpSessionOptions Fast = new() { Timeouts = SmtpTimeouts.All(Short) };
     private static readonly byte[] Message = "Subject: test\r\n\r\nbody\r\n"u8.ToArray();
 
     /// <summary>Guards against a hang: the client must finish well within this.</summary>
     private static Task<T> Bounded<T>(Task<T> task) => task.WaitAsync(TimeSpan.FromSeconds(20));
 
     private static async Task<SmtpException> SetupFailsAsync(ScriptedSmtpServer s) =>
-        await Assert.ThrowsAsync<SmtpException>(() => Bounded(s.ConnectAsync().ContinueWith(t => SmtpDeliver.Client.NewAsync(t.Result, TlsMode.None, false, Domain.Parse("localhost"), default, Fast)).Unwrap()));
+        await Assert.ThrowsAsync<SmtpException>(() => Bounded(s.ConnectAsync().ContinueWith(t => SmtpClientSession.ConnectAsync(t.Result, Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default })).Unwrap()));
 
-    private static async Task<SmtpDeliver.Client> ConnectAsync(ScriptedSmtpServer s) =>
-        await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
+    private static async Task<SmtpDeliver.SmtpClientSession> ConnectAsync(ScriptedSmtpServer s) =>
+        await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
 
     private static ScriptedSmtpServer UntilData(Func<ServerSession, Task> afterDataCommand, bool pipelining = false) => ScriptedSmtpServer.Start(async ss =>
     {
@@ -235,8 +235,8 @@ public class BrokenServerTests
             await ss.WriteLineAsync("250 mx.example");
             await ss.DrainAsync();
         });
-        var slow = new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromMinutes(5)) };
-        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, slow);
+        var slow = new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromMinutes(5)) };
+        await using var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), slow with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         using var cts = new CancellationTokenSource(Short);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded(c.DeliverMultipleAsync("a@example.org", ["b@example.org"], Message.Length, new MemoryStream(Message), DeliveryRequirements.None, cts.Token)));
         Assert.True(c.IsBroken);
@@ -289,7 +289,7 @@ public class BrokenServerTests
                 {
                 }
             });
-            SmtpDeliver.Client? client = null;
+            SmtpDeliver.SmtpClientSession? client = null;
             Exception? failure = null;
             try
             {

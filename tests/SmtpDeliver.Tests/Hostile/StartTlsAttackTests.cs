@@ -11,12 +11,12 @@ namespace SmtpDeliver.Tests.Hostile;
 /// </summary>
 public class StartTlsAttackTests
 {
-    private static readonly ClientOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) };
+    private static readonly SmtpSessionOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) };
     private static readonly SaslClientSelector Plain = (_, _) => new SaslPlain("user", "secret-password");
 
-    private static async Task<SmtpException> SetupFailsAsync(ScriptedSmtpServer s, TlsMode mode, ClientOptions? options = null)
+    private static async Task<SmtpException> SetupFailsAsync(ScriptedSmtpServer s, TlsMode mode, SmtpSessionOptions? options = null)
     {
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), mode, false, Domain.Parse("localhost"), default, options ?? Fast));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (options ?? Fast) with { TlsMode = mode, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         await s.CompletionAsync();
         return e;
     }
@@ -38,7 +38,7 @@ public class StartTlsAttackTests
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250 mx.example", "C: QUIT", "S: 221 bye");
         var result = new Result(PolicyType.NoPolicyFound, "mx.example");
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, false, Domain.Parse("localhost"), Domain.Parse("mx.example"), Fast with { HostResult = result }))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Fast with { HostResult = result }) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mx.example") }))
         {
             Assert.Null(c.Tls);
         }
@@ -165,7 +165,7 @@ public class StartTlsAttackTests
             await ss.WriteLineAsync("221 bye");
         });
         var message = "Subject: x\r\n\r\n" + new string('x', 100) + "\r\n";
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, false, Domain.Parse("localhost"), default, Fast))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.Opportunistic, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }))
         {
             Assert.Equal((100000L, false, false, null), (c.Extensions.MaxSize, c.Extensions.Pipelining, c.Extensions.SmtpUtf8, c.Extensions.Limits));
             Assert.Empty(c.Extensions.AuthMechanisms);
@@ -185,7 +185,7 @@ public class StartTlsAttackTests
             await ss.WriteRawAsync("250 mx.example\r\n250 extra reply nobody asked for\r\n"u8.ToArray());
             await ss.DrainAsync();
         });
-        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
+        await using var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverAsync("a@example.org", "b@example.org", 6, new MemoryStream("test\r\n"u8.ToArray())));
         Assert.Equal(SmtpErrorReason.Protocol, e.Reason);
         Assert.True(c.IsBroken);
@@ -197,7 +197,7 @@ public class StartTlsAttackTests
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 250 OK trusted bank mail", "C: EHLO localhost", "S: 250 mx.example",
             "C: MAIL FROM:<a@example.org>", "S: 250 ok", "C: RCPT TO:<b@example.org>", "S: 550 5.0.0 250 2.0.0 OK message delivered", "C: QUIT", "S: 221 bye");
-        await using var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
+        await using var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverAsync("a@example.org", "b@example.org", 6, new MemoryStream("test\r\n"u8.ToArray())));
         Assert.Equal((550, true, SmtpCommand.RcptTo), (e.Response.Code, e.Permanent, e.Command));
         Assert.Equal("250 OK trusted bank mail", c.RemoteGreeting);
@@ -220,7 +220,7 @@ public class StartTlsAttackTests
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 bye");
         });
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.RequiredStartTls, false, Domain.Parse("localhost"), default, Fast with { Auth = null }))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Fast with { Auth = null }) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }))
         {
             Assert.NotNull(c.Tls);
         }
@@ -237,8 +237,7 @@ public class StartTlsAttackTests
             await ss.OfferRejectedTlsAsync(TestCertificates.Server);
         });
         var domain = new Result(PolicyType.NoPolicyFound, "mox.example");
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.RequiredStartTls, true, Domain.Parse("localhost"), Domain.Parse("mox.example"),
-            Fast with { RecipientDomainResult = domain, Auth = Plain }));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Fast with { RecipientDomainResult = domain, Auth = Plain }) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = true, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mox.example") }));
         Assert.Equal(SmtpErrorReason.Tls, e.Reason);
         Assert.Equal("certificate-not-trusted", Assert.Single(domain.FailureDetails).ResultType);
         AssertNothingSensitiveSent(s);
@@ -259,8 +258,7 @@ public class StartTlsAttackTests
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 bye");
         });
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Implicit, true, Domain.Parse("localhost"), Domain.Parse("mox.example"),
-            Fast with { Auth = Plain, RootCertificates = TestCertificates.Roots(TestCertificates.Server) }))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Fast with { Auth = Plain, RootCertificates = TestCertificates.Roots(TestCertificates.Server) }) with { TlsMode = TlsMode.Implicit, EnforcePkix = true, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mox.example") }))
         {
             Assert.NotNull(c.Tls);
         }

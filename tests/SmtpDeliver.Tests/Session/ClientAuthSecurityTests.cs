@@ -14,7 +14,7 @@ namespace SmtpDeliver.Tests.Session;
 public class ClientAuthSecurityTests
 {
     private static readonly SaslCredentials Password = SaslCredentials.WithPassword("mjl", "test");
-    private static readonly ClientOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) };
+    private static readonly SmtpSessionOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) };
     private static readonly SaslChooserOptions Uncapped = new() { ScramMaxIterations = int.MaxValue };
 
     /// <summary>
@@ -97,10 +97,10 @@ public class ClientAuthSecurityTests
         }
     }
 
-    private static async Task<SmtpDeliver.Client> ConnectAsync(ScriptedSmtpServer s, TlsMode mode, ClientOptions options, string remote = "mox.example", bool verifyPkix = false, CancellationToken cancellationToken = default) =>
-        await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), mode, verifyPkix, Domain.Parse("localhost"), remote.Length == 0 ? default : Domain.Parse(remote), options, cancellationToken);
+    private static async Task<SmtpDeliver.SmtpClientSession> ConnectAsync(ScriptedSmtpServer s, TlsMode mode, SmtpSessionOptions options, string remote = "mox.example", bool verifyPkix = false, CancellationToken cancellationToken = default) =>
+        await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), options with { TlsMode = mode, EnforcePkix = verifyPkix, EhloHostname = Domain.Parse("localhost"), RemoteHostname = remote.Length == 0 ? default : Domain.Parse(remote) }, cancellationToken);
 
-    private static async Task<SmtpException> RefusedAsync(ScriptedSmtpServer s, TlsMode mode, ClientOptions options, bool verifyPkix = false, string remote = "mox.example")
+    private static async Task<SmtpException> RefusedAsync(ScriptedSmtpServer s, TlsMode mode, SmtpSessionOptions options, bool verifyPkix = false, string remote = "mox.example")
     {
         var e = await Assert.ThrowsAsync<SmtpException>(async () => await ConnectAsync(s, mode, options, remote, verifyPkix));
         await s.CompletionAsync();
@@ -110,7 +110,7 @@ public class ClientAuthSecurityTests
         return e;
     }
 
-    private static async Task ProceedsAsync(ScriptedSmtpServer s, TlsMode mode, ClientOptions options, string remote = "mox.example")
+    private static async Task ProceedsAsync(ScriptedSmtpServer s, TlsMode mode, SmtpSessionOptions options, string remote = "mox.example")
     {
         await using (var c = await ConnectAsync(s, mode, options, remote))
         {

@@ -7,7 +7,7 @@ namespace SmtpDeliver.Tests.Session;
 /// <summary>Issue 11 item 11: clean ends.</summary>
 public class ClientCloseTests
 {
-    private static readonly ClientOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) };
+    private static readonly SmtpSessionOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) };
 
     // Failed before the fix: the cancelled QUIT write threw before the socket was closed, so the server's
     // read waited for its own timeout instead of seeing the end of the connection.
@@ -23,7 +23,7 @@ public class ClientCloseTests
             ss.ReadTimeout = TimeSpan.FromSeconds(5);
             sawEnd = await ss.ReadLineAsync() is null;
         });
-        var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
+        var client = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CloseAsync(new CancellationToken(canceled: true)));
         await s.CompletionAsync();
         Assert.True(sawEnd);
@@ -44,7 +44,7 @@ public class ClientCloseTests
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 bye");
         });
-        var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.RequiredStartTls, false, Domain.Parse("localhost"), default, Fast);
+        var client = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         var ssl = Assert.IsType<SslStream>(client.ConnectionStream);
         await client.CloseAsync();
         await s.CompletionAsync();
@@ -56,7 +56,7 @@ public class ClientCloseTests
     public async Task Quit_after_a_refused_setup_while_the_session_is_in_step()
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 550 5.7.1 not you", "C: QUIT", "S: 221 bye");
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         Assert.Equal(550, e.Response.Code);
         await s.CompletionAsync();
         Assert.Equal("C: QUIT", s.Transcript[^2]);
@@ -66,7 +66,7 @@ public class ClientCloseTests
     public async Task No_quit_after_a_421()
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 421 4.3.2 closing", "close");
-        await Assert.ThrowsAsync<SmtpException>(async () => await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast));
+        await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         await s.CompletionAsync();
         Assert.DoesNotContain("C: QUIT", s.Transcript);
     }
@@ -85,7 +85,7 @@ public class ClientCloseTests
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 bye");
         });
-        var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Fast);
+        var client = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         var delivery = client.DeliverAsync("a@example.org", "b@example.org", 3, new MemoryStream("x\r\n"u8.ToArray()));
         await Task.Delay(100);
         await Assert.ThrowsAsync<InvalidOperationException>(() => client.CloseAsync());

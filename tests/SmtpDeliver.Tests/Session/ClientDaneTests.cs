@@ -34,11 +34,11 @@ public class ClientDaneTests
         await ss.WriteLineAsync("221 ok");
     });
 
-    private static (Result Domain, Result Host, ClientOptions Options) Setup(IReadOnlyList<TlsaRecord> records, bool ignore = false)
+    private static (Result Domain, Result Host, SmtpSessionOptions Options) Setup(IReadOnlyList<TlsaRecord> records, bool ignore = false)
     {
         var domain = new Result(PolicyType.NoPolicyFound, "localhost");
         var host = new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = "localhost", Strings = records.Select(r => r.ToString()).ToList() });
-        return (domain, host, new ClientOptions
+        return (domain, host, new SmtpSessionOptions
         {
             DaneRecords = records,
             IgnoreTlsVerifyErrors = ignore,
@@ -48,8 +48,8 @@ public class ClientDaneTests
         });
     }
 
-    private static async Task<SmtpDeliver.Client> ConnectAsync(ScriptedSmtpServer s, ClientOptions options) =>
-        await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.RequiredStartTls, false, Domain.Parse("localhost"), Domain.Parse("localhost"), options);
+    private static async Task<SmtpDeliver.SmtpClientSession> ConnectAsync(ScriptedSmtpServer s, SmtpSessionOptions options) =>
+        await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), options with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("localhost") });
 
     [Fact]
     public async Task Matching_dane_ee_record_is_reported_and_counts_success()

@@ -11,8 +11,7 @@ public class ClientDeadlineTests
     public async Task A_reply_trickled_byte_by_byte_gets_one_deadline_for_all_of_it()
     {
         await using var s = ScriptedSmtpServer.Start(ss => ss.TrickleAsync("220 mx.example a greeting sent one byte at a time\r\n", TimeSpan.FromMilliseconds(120)));
-        var connect = Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
-            new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { Greeting = TimeSpan.FromSeconds(1) } });
+        var connect = SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { Greeting = TimeSpan.FromSeconds(1) } }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         var e = await Assert.ThrowsAsync<SmtpException>(async () => await connect.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal((SmtpErrorReason.Timeout, SmtpCommand.Greeting), (e.Reason, e.Command));
     }
@@ -50,7 +49,7 @@ public class ClientDeadlineTests
         var socket = await s.ConnectAsync();
         // Small kernel buffers, so what the server reads tracks what the client sent before the bound.
         socket.SendBufferSize = 256 * 1024;
-        await using var client = await Client.NewAsync(socket, TlsMode.None, false, Domain.Parse("localhost"), default, new ClientOptions { Timeouts = timeouts });
+        await using var client = await SmtpClientSession.ConnectAsync(socket, (new SmtpSessionOptions { Timeouts = timeouts }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         var e = await Assert.ThrowsAsync<SmtpException>(async () =>
             await client.DeliverAsync("a@example.org", "b@example.org", message.Length, new MemoryStream(message)).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal((SmtpErrorReason.Timeout, SmtpCommand.Data, false), (e.Reason, e.Command, e.MessageDataSent));
@@ -87,8 +86,7 @@ public class ClientDeadlineTests
             await ss.WriteLineAsync("221 bye");
         });
         var huge = SmtpTimeouts.All(TimeSpan.FromDays(400)) with { Quit = TimeSpan.FromDays(400) };
-        await using var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
-            new ClientOptions { Timeouts = huge, SessionTimeout = TimeSpan.MaxValue });
+        await using var client = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Timeouts = huge, SessionTimeout = TimeSpan.MaxValue }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         await client.DeliverAsync("a@example.org", "b@example.org", long.MaxValue, new MemoryStream("x\r\n"u8.ToArray()));
         await client.CloseAsync();
         await s.CompletionAsync();
@@ -106,8 +104,7 @@ public class ClientDeadlineTests
             // Never answers.
             await ss.ReadLineAsync();
         });
-        await using var client = await Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default,
-            new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)), SessionTimeout = TimeSpan.FromSeconds(3) });
+        await using var client = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)), SessionTimeout = TimeSpan.FromSeconds(3) }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         var e = await Assert.ThrowsAsync<SmtpException>(async () =>
             await client.DeliverAsync("a@example.org", "b@example.org", 3, new MemoryStream("x\r\n"u8.ToArray())).WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(SmtpErrorReason.Timeout, e.Reason);

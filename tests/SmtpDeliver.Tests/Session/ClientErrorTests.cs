@@ -8,20 +8,20 @@ namespace SmtpDeliver.Tests.Session;
 public class ClientErrorTests
 {
     private static readonly byte[] Message = "test\r\n"u8.ToArray();
-    private static readonly ClientOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) };
+    private static readonly SmtpSessionOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) };
 
     private static async Task<SmtpException> SetupFailsAsync(ScriptedSmtpServer server, TlsMode mode = TlsMode.Opportunistic)
     {
         var socket = await server.ConnectAsync();
-        var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpDeliver.Client.NewAsync(socket, mode, false, Domain.Parse("localhost"), default, Fast));
+        var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpClientSession.ConnectAsync(socket, Fast with { TlsMode = mode, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         await server.CompletionAsync();
         return e;
     }
 
-    private static async Task<SmtpDeliver.Client> ConnectAsync(ScriptedSmtpServer server, TlsMode mode = TlsMode.Opportunistic) =>
-        await SmtpDeliver.Client.NewAsync(await server.ConnectAsync(), mode, false, Domain.Parse("localhost"), default, Fast);
+    private static async Task<SmtpDeliver.SmtpClientSession> ConnectAsync(ScriptedSmtpServer server, TlsMode mode = TlsMode.Opportunistic) =>
+        await SmtpClientSession.ConnectAsync(await server.ConnectAsync(), Fast with { TlsMode = mode, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
 
-    private static Task<IReadOnlyList<SmtpResponse>> DeliverAsync(SmtpDeliver.Client c, params string[] rcpts) =>
+    private static Task<IReadOnlyList<SmtpResponse>> DeliverAsync(SmtpDeliver.SmtpClientSession c, params string[] rcpts) =>
         c.DeliverMultipleAsync("postmaster@mox.example", rcpts.Length == 0 ? ["mjl@mox.example"] : rcpts, Message.Length, new MemoryStream(Message));
 
     [Fact]
@@ -146,7 +146,7 @@ public class ClientErrorTests
             "S: 220 mox.example", "C: EHLO localhost", "S: 250 mox.example", "C: STARTTLS", "S: 502 command not implemented");
         var hostResult = new SmtpDeliver.TlsRpt.Result(SmtpDeliver.TlsRpt.PolicyType.NoPolicyFound, "mox.example");
         var socket = await s.ConnectAsync();
-        var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpDeliver.Client.NewAsync(socket, TlsMode.RequiredStartTls, false, Domain.Parse("localhost"), default, Fast with { HostResult = hostResult }));
+        var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpClientSession.ConnectAsync(socket, (Fast with { HostResult = hostResult }) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         await s.CompletionAsync();
         Assert.Equal((SmtpErrorReason.Tls, true, 502, SmtpCommand.StartTls), (e.Reason, e.Permanent, e.Response.Code, e.Command));
         Assert.Equal(1, hostResult.Summary.TotalFailureSessionCount);
@@ -310,7 +310,7 @@ public class ClientDetachTests
     public async Task Detached_connection_belongs_to_the_caller_and_the_client_is_closed()
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250 mx.example", "C: NOOP", "S: 250 2.0.0 ok");
-        var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, new ClientOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) });
+        var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
         await using var stream = c.Detach();
         await stream.WriteAsync("NOOP\r\n"u8.ToArray());
         var buffer = new byte[64];

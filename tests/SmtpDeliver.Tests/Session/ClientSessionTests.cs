@@ -15,7 +15,7 @@ public class ClientSessionTests
         public TlsMode TlsMode { get; init; } = TlsMode.Opportunistic;
         public bool VerifyPkix { get; init; }
         public string RemoteHost { get; init; } = "";
-        public ClientOptions Options { get; init; } = new();
+        public SmtpSessionOptions Options { get; init; } = new();
         public DeliveryRequirements Requirements { get; init; }
         public string[] Recipients { get; init; } = ["mjl@mox.example"];
     }
@@ -27,11 +27,10 @@ public class ClientSessionTests
         var received = new List<string>();
         await using var s = MoxScenarioServer.Start(server with { Recipients = client.Recipients.Length }, received);
         var socket = await s.ConnectAsync();
-        SmtpDeliver.Client? c;
+        SmtpDeliver.SmtpClientSession? c;
         try
         {
-            c = await SmtpDeliver.Client.NewAsync(socket, client.TlsMode, client.VerifyPkix, Domain.Parse("localhost"),
-                client.RemoteHost.Length > 0 ? Domain.Parse(client.RemoteHost) : default, client.Options with { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) });
+            c = await SmtpClientSession.ConnectAsync(socket, (client.Options with { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }) with { TlsMode = client.TlsMode, EnforcePkix = client.VerifyPkix, EhloHostname = Domain.Parse("localhost"), RemoteHostname = client.RemoteHost.Length > 0 ? Domain.Parse(client.RemoteHost) : default });
         }
         catch (SmtpException e)
         {
@@ -79,7 +78,7 @@ public class ClientSessionTests
             TlsMode = TlsMode.RequiredStartTls,
             VerifyPkix = true,
             RemoteHost = "mox.example",
-            Options = new ClientOptions { RootCertificates = TestCertificates.Roots(TestCertificates.Server) },
+            Options = new SmtpSessionOptions { RootCertificates = TestCertificates.Roots(TestCertificates.Server) },
             Requirements = DeliveryRequirements.EightBitMime | DeliveryRequirements.SmtpUtf8 | DeliveryRequirements.RequireTls,
         });
         Assert.Null(o.SetupError);
@@ -129,7 +128,7 @@ public class ClientSessionTests
     public async Task Required_starttls_with_pkix_and_wrong_host_name_fails_with_tls_error()
     {
         var o = await RunAsync(new ScenarioOptions { StartTls = true, ExpectDelivery = false },
-            new ClientSide { TlsMode = TlsMode.RequiredStartTls, VerifyPkix = true, RemoteHost = "mismatch.example", Options = new ClientOptions { RootCertificates = TestCertificates.Roots(TestCertificates.Server) } });
+            new ClientSide { TlsMode = TlsMode.RequiredStartTls, VerifyPkix = true, RemoteHost = "mismatch.example", Options = new SmtpSessionOptions { RootCertificates = TestCertificates.Roots(TestCertificates.Server) } });
         var e = Assert.IsType<SmtpException>(o.SetupError);
         Assert.Equal(SmtpErrorReason.Tls, e.Reason);
         Assert.Equal(SmtpCommand.StartTls, e.Command);
@@ -191,7 +190,7 @@ public class ClientSessionTests
     {
         var roots = rootsContainCertificate ? TestCertificates.Roots(TestCertificates.Expired) : [];
         var o = await RunAsync(new ScenarioOptions { StartTls = true, Certificate = TestCertificates.Expired },
-            new ClientSide { Options = new ClientOptions { RootCertificates = roots } });
+            new ClientSide { Options = new SmtpSessionOptions { RootCertificates = roots } });
         Assert.Null(o.SetupError);
         Assert.Null(o.DeliverError);
         Assert.Contains("(tls)", o.Transcript);
@@ -210,7 +209,7 @@ public class ClientSessionTests
         var selector = SmtpDeliver.Sasl.SaslMechanismChooser.Selector(SmtpDeliver.Sasl.SaslCredentials.WithPassword("mjl", "test"), mechanism);
         var o = await RunAsync(
             new ScenarioOptions { Auths = [mechanism], StartTls = overTls12, TlsProtocols = System.Security.Authentication.SslProtocols.Tls12 },
-            new ClientSide { Options = new ClientOptions { AuthSecurity = AuthSecurity.AllowCleartext, Auth = (m, tls) => { var c = selector(m, tls); chosen = c?.Name ?? ""; return c; } } });
+            new ClientSide { Options = new SmtpSessionOptions { AuthSecurity = AuthSecurity.AllowCleartext, Auth = (m, tls) => { var c = selector(m, tls); chosen = c?.Name ?? ""; return c; } } });
         Assert.Null(o.SetupError);
         Assert.Null(o.DeliverError);
         Assert.Equal(mechanism, chosen);
@@ -223,7 +222,7 @@ public class ClientSessionTests
     {
         var o = await RunAsync(
             new ScenarioOptions { Auths = ["SCRAM-SHA-256"], ScramPassword = "other", ExpectDelivery = false },
-            new ClientSide { Options = new ClientOptions { AuthSecurity = AuthSecurity.AllowCleartext, Auth = SmtpDeliver.Sasl.SaslMechanismChooser.Selector(SmtpDeliver.Sasl.SaslCredentials.WithPassword("mjl", "test")) } });
+            new ClientSide { Options = new SmtpSessionOptions { AuthSecurity = AuthSecurity.AllowCleartext, Auth = SmtpDeliver.Sasl.SaslMechanismChooser.Selector(SmtpDeliver.Sasl.SaslCredentials.WithPassword("mjl", "test")) } });
         var e = Assert.IsType<SmtpException>(o.SetupError);
         Assert.Equal((SmtpErrorReason.Authentication, 535, "5.7.8"), (e.Reason, e.Response.Code, e.Response.EnhancedStatusCode));
     }

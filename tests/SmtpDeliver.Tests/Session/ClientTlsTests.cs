@@ -14,7 +14,7 @@ public class ClientTlsTests
         public static Results New() => new(new Result(PolicyType.NoPolicyFound, "mox.example"), new Result(PolicyType.NoPolicyFound, "mox.example"));
     }
 
-    private static ClientOptions Options(Results r, X509Certificate2Collection? roots = null, TimeSpan? timeout = null) => new()
+    private static SmtpSessionOptions Options(Results r, X509Certificate2Collection? roots = null, TimeSpan? timeout = null) => new()
     {
         RecipientDomainResult = r.RecipientDomain,
         HostResult = r.Host,
@@ -61,7 +61,7 @@ public class ClientTlsTests
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mox.example ESMTP test", "C: EHLO localhost", "S: 250 mox.example", "C: QUIT", "S: 221 ok");
         var r = Results.New();
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, false, Domain.Parse("localhost"), Domain.Parse("mox.example"), Options(r)))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r)) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mox.example") }))
         {
             Assert.Null(c.Tls);
         }
@@ -82,7 +82,7 @@ public class ClientTlsTests
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mox.example", "C: EHLO localhost", "S: 250-mox.example", "S: 250 STARTTLS", "C: QUIT", "S: 221 ok");
         var r = Results.New();
-        await using (await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.None, false, Domain.Parse("localhost"), default, Options(r)))
+        await using (await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r)) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }))
         {
         }
         await s.CompletionAsync();
@@ -96,8 +96,7 @@ public class ClientTlsTests
         var sni = "";
         await using var s = StartTlsServer(TestCertificates.Server, ["AUTH PLAIN", "PIPELINING"], ["REQUIRETLS", "8BITMIME"], ss => sni = ss.ServerName);
         var r = Results.New();
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, true, Domain.Parse("localhost"), Domain.Parse("mox.example"),
-            Options(r, TestCertificates.Roots(TestCertificates.Server))))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r, TestCertificates.Roots(TestCertificates.Server))) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = true, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mox.example") }))
         {
             Assert.NotNull(c.Tls);
             Assert.True(c.Pkix!.Verified);
@@ -130,7 +129,7 @@ public class ClientTlsTests
         var roots = kind.Contains("untrusted", StringComparison.Ordinal) ? TestCertificates.Roots() : TestCertificates.Roots(cert);
         await using var s = StartTlsServer(cert, [], []);
         var r = Results.New();
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, false, Domain.Parse("localhost"), Domain.Parse(remoteHost), Options(r, roots)))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r, roots)) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse(remoteHost) }))
         {
             Assert.False(c.Pkix!.Verified);
         }
@@ -151,7 +150,7 @@ public class ClientTlsTests
             await ss.OfferRejectedTlsAsync(TestCertificates.Server);
         });
         var r = Results.New();
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, true, Domain.Parse("localhost"), Domain.Parse("mox.example"), Options(r, TestCertificates.Roots())));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r, TestCertificates.Roots())) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = true, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mox.example") }));
         await s.CompletionAsync();
         Assert.Equal((SmtpErrorReason.Tls, false, SmtpCommand.StartTls), (e.Reason, e.Permanent, e.Command));
         Assert.Equal((0L, 1L), (r.RecipientDomain.Summary.TotalSuccessfulSessionCount, r.RecipientDomain.Summary.TotalFailureSessionCount));
@@ -165,8 +164,7 @@ public class ClientTlsTests
     {
         await using var s = StartTlsServer(TestCertificates.Expired, [], []);
         var r = Results.New();
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.RequiredStartTls, true, Domain.Parse("localhost"), Domain.Parse("mox.example"),
-            Options(r, TestCertificates.Roots(TestCertificates.Expired)) with { IgnoreTlsVerifyErrors = true }))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r, TestCertificates.Roots(TestCertificates.Expired)) with { IgnoreTlsVerifyErrors = true }) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = true, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mox.example") }))
         {
             Assert.NotNull(c.Tls);
         }
@@ -180,8 +178,7 @@ public class ClientTlsTests
     {
         var sni = "unset";
         await using var s = StartTlsServer(TestCertificates.Server, [], [], ss => sni = ss.ServerName);
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.RequiredStartTls, true, Domain.Parse("localhost"), default,
-            Options(Results.New(), TestCertificates.Roots(TestCertificates.Server))))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(Results.New(), TestCertificates.Roots(TestCertificates.Server))) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = true, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }))
         {
             Assert.True(c.Pkix!.Verified);
         }
@@ -203,8 +200,7 @@ public class ClientTlsTests
             await ss.WriteLineAsync("221 ok");
         });
         var r = Results.New();
-        await using (var c = await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Implicit, true, Domain.Parse("localhost"), Domain.Parse("mox.example"),
-            Options(r, TestCertificates.Roots(TestCertificates.Server))))
+        await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r, TestCertificates.Roots(TestCertificates.Server))) with { TlsMode = TlsMode.Implicit, EnforcePkix = true, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mox.example") }))
         {
             Assert.NotNull(c.Tls);
         }
@@ -221,7 +217,7 @@ public class ClientTlsTests
             await ss.DrainAsync();
         });
         var r = Results.New();
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Implicit, false, Domain.Parse("localhost"), default, Options(r)));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r)) with { TlsMode = TlsMode.Implicit, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         Assert.Equal((SmtpErrorReason.Tls, SmtpCommand.Greeting), (e.Reason, e.Command));
         Assert.Equal(1, r.Host.Summary.TotalFailureSessionCount);
         Assert.Equal(("validation-failure", "tls-record-header-error"), (r.Host.FailureDetails[0].ResultType, r.Host.FailureDetails[0].FailureReasonCode));
@@ -253,8 +249,7 @@ public class ClientTlsTests
             }
         });
         var r = Results.New();
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, false, Domain.Parse("localhost"), default,
-            Options(r) with { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { TlsHandshake = TimeSpan.FromMilliseconds(500) } }));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r) with { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) with { TlsHandshake = TimeSpan.FromMilliseconds(500) } }) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         Assert.Equal((SmtpErrorReason.Tls, false, SmtpCommand.StartTls), (e.Reason, e.Permanent, e.Command));
         var d = Assert.Single(r.Host.FailureDetails);
         Assert.Equal(("validation-failure", reason), (d.ResultType, d.FailureReasonCode));
@@ -280,7 +275,7 @@ public class ClientTlsTests
             }
         });
         var r = Results.New();
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, false, Domain.Parse("localhost"), default, Options(r)));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r)) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         Assert.Equal((SmtpErrorReason.Connection, SmtpCommand.Ehlo, false), (e.Reason, e.Command, e.Permanent));
         Assert.Equal(1, r.Host.Summary.TotalSuccessfulSessionCount);
         await s.CompletionAsync();
@@ -296,7 +291,7 @@ public class ClientTlsTests
             await ss.DrainAsync();
         });
         var r = Results.New();
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, false, Domain.Parse("localhost"), default, Options(r)));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(r)) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         Assert.Equal((SmtpErrorReason.Tls, SmtpCommand.StartTls), (e.Reason, e.Command));
         Assert.Equal("starttls-response-injection", Assert.Single(r.Host.FailureDetails).FailureReasonCode);
         await s.CompletionAsync();
@@ -317,7 +312,7 @@ public class ClientTlsTests
             {
             }
         });
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Implicit, false, Domain.Parse("localhost"), default, Options(Results.New())));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(Results.New())) with { TlsMode = TlsMode.Implicit, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         Assert.Equal(SmtpErrorReason.Tls, e.Reason);
         await s.CompletionAsync();
     }
@@ -338,8 +333,7 @@ public class ClientTlsTests
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 ok");
         });
-        await using (await SmtpDeliver.Client.NewAsync(await s.ConnectAsync(), TlsMode.Opportunistic, false, Domain.Parse("localhost"), default,
-            Options(Results.New()) with { ClientCertificate = clientCert }))
+        await using (await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Options(Results.New()) with { ClientCertificate = clientCert }) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }))
         {
         }
         await s.CompletionAsync();

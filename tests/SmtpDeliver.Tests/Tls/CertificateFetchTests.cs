@@ -138,14 +138,14 @@ public sealed class CertificateFetchTests
                 await s.WriteLineAsync("221 ok");
             }
         });
-        var options = new ClientOptions
+        var options = new SmtpSessionOptions
         {
             RecipientDomainResult = new Result(PolicyType.NoPolicyFound, "mox.example"),
             HostResult = new Result(PolicyType.NoPolicyFound, "mox.example"),
             RootCertificates = TestCertificates.Roots(pki.Root),
             Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)),
         };
-        await using (var client = await SmtpDeliver.Client.NewAsync(await server.ConnectAsync(), TlsMode.RequiredStartTls, false, Domain.Parse("localhost"), Domain.Parse("mox.example"), options))
+        await using (var client = await SmtpClientSession.ConnectAsync(await server.ConnectAsync(), options with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mox.example") }))
         {
             Assert.NotNull(client.Tls);
             Assert.False(client.Pkix!.Verified);

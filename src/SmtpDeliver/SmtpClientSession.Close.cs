@@ -2,7 +2,7 @@ using SmtpDeliver.Diagnostics;
 
 namespace SmtpDeliver;
 
-public sealed partial class Client
+public sealed partial class SmtpClientSession
 {
     /// <summary>Sends RSET (RFC 5321 4.1.1.5) to abort a transaction; the server must answer 2xx.</summary>
     /// <exception cref="SmtpException">The server refused, or the connection failed.</exception>

@@ -3,7 +3,7 @@ using SmtpDeliver.Smtp;
 
 namespace SmtpDeliver;
 
-public sealed partial class Client
+public sealed partial class SmtpClientSession
 {
     /// <summary>
     /// Delivers a message to one recipient. Returns only after the server accepted the message with a 2xx

@@ -15,11 +15,11 @@ namespace SmtpDeliver;
 /// thread-safe: one operation at a time. After an I/O or protocol error it is "broken" and refuses
 /// further use; dispose it.
 /// </summary>
-public sealed partial class Client : IAsyncDisposable
+public sealed partial class SmtpClientSession : IAsyncDisposable
 {
     private readonly SmtpTransport _transport;
     private readonly ILogger _logger;
-    private readonly ClientOptions _options;
+    private readonly SmtpSessionOptions _options;
     private readonly SmtpTimeouts _timeouts;
     private readonly Domain _remoteHostname;
     private readonly bool _verifyPkix;
@@ -34,15 +34,16 @@ public sealed partial class Client : IAsyncDisposable
     private int _aborted;
     private int _released;
 
-    private Client(Stream stream, bool verifyPkix, Domain remoteHostname, ClientOptions options, IPEndPoint? local, IPEndPoint? remote)
+    private SmtpClientSession(Stream stream, SmtpSessionOptions options)
     {
         _options = options;
         _logger = options.Logger ?? NullLogger.Instance;
         _timeouts = options.Timeouts;
+        var remoteHostname = options.RemoteHostname;
         _remoteHostname = remoteHostname;
-        _verifyPkix = verifyPkix;
-        _localIp = AddressText(local);
-        _remoteIp = AddressText(remote);
+        _verifyPkix = options.EnforcePkix;
+        _localIp = AddressText(options.LocalEndPoint);
+        _remoteIp = AddressText(options.RemoteEndPoint);
         _recipientDomainResult = options.RecipientDomainResult ?? new Result(PolicyType.NoPolicyFound, remoteHostname.Ascii);
         _hostResult = options.HostResult ?? new Result(PolicyType.NoPolicyFound, remoteHostname.Ascii);
         _transport = new SmtpTransport(stream, options.Limits, _logger, options.TraceSensitive);
@@ -58,55 +59,83 @@ public sealed partial class Client : IAsyncDisposable
     };
 
     /// <summary>
-    /// Starts an SMTP session on a connected socket: reads the greeting, says EHLO, does TLS as
-    /// <paramref name="tlsMode"/> says, and authenticates if <see cref="ClientOptions.Auth"/> is set.
-    /// The client owns the socket from here on; on failure it is closed. Nagle's algorithm is turned
-    /// off, as every command group is written in one write.
+    /// Connects to <paramref name="endPoint"/> and starts an SMTP session there, as
+    /// <see cref="ConnectAsync(Socket, SmtpSessionOptions, CancellationToken)"/> does.
+    /// </summary>
+    /// <exception cref="SocketException">The connection could not be made.</exception>
+    /// <exception cref="SmtpException">The server refused, the connection failed, or TLS failed.</exception>
+    public static async Task<SmtpClientSession> ConnectAsync(IPEndPoint endPoint, SmtpSessionOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(options);
+        CheckOptions(options);
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return await ConnectAsync(socket, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts an SMTP session on a connected socket: reads the greeting, says EHLO as
+    /// <see cref="SmtpSessionOptions.EhloHostname"/>, does TLS as <see cref="SmtpSessionOptions.TlsMode"/> says
+    /// (verifying the certificate for <see cref="SmtpSessionOptions.RemoteHostname"/>), and authenticates if
+    /// <see cref="SmtpSessionOptions.Auth"/> is set. The session owns the socket from here on; on failure it
+    /// is closed (after QUIT when the session is still in step). Nagle's algorithm is turned off, as every
+    /// command group is written in one write.
     /// </summary>
     /// <param name="socket">A connected TCP socket.</param>
-    /// <param name="tlsMode">How to do TLS.</param>
-    /// <param name="verifyPkix">Fail the connection when the server certificate does not pass PKIX verification for <paramref name="remoteHostname"/>. It is evaluated and recorded either way.</param>
-    /// <param name="ehloHostname">Our host name for EHLO/HELO, sent in ASCII form.</param>
-    /// <param name="remoteHostname">The server's host name: TLS server name (SNI) and the name verified; empty for none.</param>
-    /// <param name="options">Further options; <c>null</c> for the defaults.</param>
+    /// <param name="options">The session's options; <see cref="SmtpSessionOptions.EhloHostname"/> is required.</param>
     /// <param name="cancellationToken">Cancels the setup; the connection is closed.</param>
+    /// <exception cref="ArgumentException">No EHLO host name.</exception>
     /// <exception cref="SmtpException">The server refused, the connection failed, or TLS failed.</exception>
-    public static Task<Client> NewAsync(Socket socket, TlsMode tlsMode, bool verifyPkix, Domain ehloHostname, Domain remoteHostname, ClientOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<SmtpClientSession> ConnectAsync(Socket socket, SmtpSessionOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(options);
         socket.NoDelay = true;
-        options ??= ClientOptions.Default;
         options = options with
         {
             LocalEndPoint = options.LocalEndPoint ?? socket.LocalEndPoint as IPEndPoint,
             RemoteEndPoint = options.RemoteEndPoint ?? socket.RemoteEndPoint as IPEndPoint,
         };
-        return NewAsync(new NetworkStream(socket, ownsSocket: true), tlsMode, verifyPkix, ehloHostname, remoteHostname, options, cancellationToken);
+        return ConnectAsync(new NetworkStream(socket, ownsSocket: true), options, cancellationToken);
     }
 
     /// <summary>
     /// Starts an SMTP session on a connected stream, as
-    /// <see cref="NewAsync(Socket, TlsMode, bool, Domain, Domain, ClientOptions?, CancellationToken)"/>.
-    /// The client owns the stream from here on; on failure it is disposed.
+    /// <see cref="ConnectAsync(Socket, SmtpSessionOptions, CancellationToken)"/>. The session owns the stream
+    /// from here on; on failure it is disposed.
     /// </summary>
+    /// <exception cref="ArgumentException">No EHLO host name.</exception>
     /// <exception cref="SmtpException">The server refused, the connection failed, or TLS failed.</exception>
-    public static async Task<Client> NewAsync(Stream stream, TlsMode tlsMode, bool verifyPkix, Domain ehloHostname, Domain remoteHostname, ClientOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<SmtpClientSession> ConnectAsync(Stream stream, SmtpSessionOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        options ??= ClientOptions.Default;
-        if (ehloHostname.IsEmpty)
-        {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            throw new ArgumentException("an ehlo host name is needed", nameof(ehloHostname));
-        }
-        var client = new Client(stream, verifyPkix, remoteHostname, options, options.LocalEndPoint, options.RemoteEndPoint);
+        ArgumentNullException.ThrowIfNull(options);
         try
         {
-            if (tlsMode == TlsMode.Implicit)
+            CheckOptions(options);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        var client = new SmtpClientSession(stream, options);
+        try
+        {
+            if (options.TlsMode == TlsMode.Implicit)
             {
                 await client.HandshakeAsync(SmtpCommand.Greeting, cancellationToken).ConfigureAwait(false);
             }
-            await client.HelloAsync(tlsMode, ehloHostname, cancellationToken).ConfigureAwait(false);
+            await client.HelloAsync(options.TlsMode, options.EhloHostname, cancellationToken).ConfigureAwait(false);
             if (options.Auth is not null)
             {
                 await client.AuthenticateAsync(options.Auth, cancellationToken).ConfigureAwait(false);
@@ -117,6 +146,14 @@ public sealed partial class Client : IAsyncDisposable
         {
             await client.QuitAfterFailedSetupAsync(e).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private static void CheckOptions(SmtpSessionOptions options)
+    {
+        if (options.EhloHostname.IsEmpty)
+        {
+            throw new ArgumentException("SmtpSessionOptions.EhloHostname is required: our host name for EHLO", nameof(options));
         }
     }
 

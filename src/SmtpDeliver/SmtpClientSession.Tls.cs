@@ -6,7 +6,7 @@ using SmtpDeliver.Tls;
 
 namespace SmtpDeliver;
 
-public sealed partial class Client
+public sealed partial class SmtpClientSession
 {
     private async Task HandshakeAsync(SmtpCommand command, CancellationToken cancellationToken)
     {

@@ -11,11 +11,30 @@ namespace SmtpDeliver;
 /// <param name="tls">The TLS connection, or <c>null</c> when the connection is not encrypted.</param>
 public delegate ISaslClient? SaslClientSelector(IReadOnlyList<string> serverMechanisms, TlsConnectionInfo? tls);
 
-/// <summary>Options for <see cref="Client.NewAsync(Stream, TlsMode, bool, Dns.Domain, Dns.Domain, ClientOptions?, CancellationToken)"/>.</summary>
-public sealed record ClientOptions
+/// <summary>
+/// How one SMTP session is set up, for <see cref="SmtpClientSession.ConnectAsync(System.Net.Sockets.Socket, SmtpSessionOptions, CancellationToken)"/>:
+/// who we are (<see cref="EhloHostname"/>, required), whom we talk to (<see cref="RemoteHostname"/>), how TLS
+/// is done and verified, authentication, timeouts and limits.
+/// </summary>
+public sealed record SmtpSessionOptions
 {
-    /// <summary>The defaults: no authentication, system roots, no DANE, RFC 5321 timeouts.</summary>
-    public static ClientOptions Default { get; } = new();
+    /// <summary>Our host name for EHLO/HELO, sent in ASCII form. Required.</summary>
+    public Dns.Domain EhloHostname { get; init; }
+
+    /// <summary>
+    /// The server's host name: the TLS server name (SNI) and the name PKIX verifies; empty (the default)
+    /// for none, in which case no name is sent or verified.
+    /// </summary>
+    public Dns.Domain RemoteHostname { get; init; }
+
+    /// <summary>How to do TLS; STARTTLS when offered by default.</summary>
+    public TlsMode TlsMode { get; init; } = TlsMode.Opportunistic;
+
+    /// <summary>
+    /// Fail the TLS handshake when the server certificate does not pass PKIX verification for
+    /// <see cref="RemoteHostname"/>. PKIX is evaluated and recorded on every handshake either way.
+    /// </summary>
+    public bool EnforcePkix { get; init; }
 
     /// <summary>
     /// When set, AUTH is done after EHLO (and STARTTLS): the selector gets the server's mechanisms and

@@ -4,7 +4,7 @@ using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver;
 
-public sealed partial class Client
+public sealed partial class SmtpClientSession
 {
     private async Task HelloAsync(TlsMode tlsMode, Domain ehloHostname, CancellationToken cancellationToken)
     {

@@ -3,7 +3,7 @@ using SmtpDeliver.Smtp;
 
 namespace SmtpDeliver;
 
-public sealed partial class Client
+public sealed partial class SmtpClientSession
 {
     // RFC 4954 4: AUTH with optional initial response, 334 challenges, 235 on success, "*" to cancel.
     private async Task AuthenticateAsync(SaslClientSelector selector, CancellationToken cancellationToken)
@@ -97,7 +97,7 @@ public sealed partial class Client
 
     /// <summary>
     /// RFC 8314 3 and RFC 4954 14: credentials only go to a server whose identity was verified, unless
-    /// <see cref="ClientOptions.AuthSecurity"/> names a weaker choice. Checked before any AUTH byte is written.
+    /// <see cref="SmtpSessionOptions.AuthSecurity"/> names a weaker choice. Checked before any AUTH byte is written.
     /// </summary>
     private void CheckAuthSecurity(ISaslClient sasl)
     {
