@@ -31,7 +31,7 @@ internal static class Program
         ["data"] = DataRoundTrip,
         ["mta-sts-policy"] = MtaStsTargets.Policy,
         ["mta-sts-record"] = MtaStsTargets.Record,
-        ["tlsrpt-report"] = TlsRptReport,
+        ["tlsrpt-report"] = TlsRptReportTarget,
         ["gather"] = GatherTarget.Run,
     };
 
@@ -64,18 +64,18 @@ internal static class Program
 
     // A TLSRPT report as a reporter sends it: JsonException is its only failure, and what parses is written
     // and read back (RFC 8460 4.4).
-    private static void TlsRptReport(byte[] bytes)
+    private static void TlsRptReportTarget(byte[] bytes)
     {
-        Report report;
+        TlsRptReport report;
         try
         {
-            report = Report.Parse(Encoding.UTF8.GetString(bytes));
+            report = TlsRptReport.Parse(Encoding.UTF8.GetString(bytes));
         }
         catch (System.Text.Json.JsonException)
         {
             return;
         }
-        _ = Report.Parse(report.ToJson());
+        _ = TlsRptReport.Parse(report.ToJson());
     }
 
     // The reply reader over the raw bytes, as from a server: SmtpException is its only failure.

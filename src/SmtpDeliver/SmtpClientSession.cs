@@ -25,8 +25,8 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
     private readonly bool _verifyPkix;
     private readonly string _localIp;
     private readonly string _remoteIp;
-    private readonly Result _recipientDomainResult;
-    private readonly Result _hostResult;
+    private readonly TlsRptResult _recipientDomainResult;
+    private readonly TlsRptResult _hostResult;
     private bool _closed;
     private bool _needRset;
     private bool _firstReadAfterHandshake;
@@ -44,8 +44,8 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
         _verifyPkix = options.EnforcePkix;
         _localIp = AddressText(options.LocalEndPoint);
         _remoteIp = AddressText(options.RemoteEndPoint);
-        _recipientDomainResult = options.RecipientDomainResult ?? new Result(PolicyType.NoPolicyFound, remoteHostname.Ascii);
-        _hostResult = options.HostResult ?? new Result(PolicyType.NoPolicyFound, remoteHostname.Ascii);
+        _recipientDomainResult = options.RecipientDomainResult ?? new TlsRptResult(PolicyType.NoPolicyFound, remoteHostname.Ascii);
+        _hostResult = options.HostResult ?? new TlsRptResult(PolicyType.NoPolicyFound, remoteHostname.Ascii);
         _transport = new SmtpTransport(stream, options.Limits, _logger, options.TraceSensitive);
         _transport.SetSessionDeadline(options.SessionTimeout);
     }

@@ -79,13 +79,13 @@ public sealed record SmtpSessionOptions
     /// TLSRPT result for the recipient domain (policy MTA-STS or none): counts sessions and records
     /// PKIX failures. When <c>null</c>, results are recorded into a private result.
     /// </summary>
-    public TlsRpt.Result? RecipientDomainResult { get; init; }
+    public TlsRpt.TlsRptResult? RecipientDomainResult { get; init; }
 
     /// <summary>
     /// TLSRPT result for the MX host (policy DANE or none): counts sessions and records DANE failures.
     /// When <c>null</c>, results are recorded into a private result.
     /// </summary>
-    public TlsRpt.Result? HostResult { get; init; }
+    public TlsRpt.TlsRptResult? HostResult { get; init; }
 
     /// <summary>Where the client logs; the protocol trace is logged at Trace level.</summary>
     public ILogger? Logger { get; init; }

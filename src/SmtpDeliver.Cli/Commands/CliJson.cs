@@ -17,13 +17,13 @@ internal sealed record ProbeExtensionJson(string Keyword, string Parameters);
 internal sealed record ProbeJson(
     string Host, int Port, string Greeting, Dictionary<string, string> Extensions, List<ProbeExtensionJson> ExtensionsAll, bool StartTls, string? TlsVersion, string? Cipher,
     List<CertificateJson> Certificates, bool? PkixVerified, string? PkixProblem, string? DaneResult, string? DaneRecord,
-    List<SmtpDeliver.TlsRpt.Result> Tlsrpt, string? Error);
+    List<SmtpDeliver.TlsRpt.TlsRptResult> Tlsrpt, string? Error);
 
 internal sealed record RecipientJson(string Address, string Status, int Code, string EnhancedCode, string Line);
 
 internal sealed record SendTlsJson(string? Version, string? Cipher, string Status);
 
-internal sealed record SendJson(List<RecipientJson> Recipients, string Host, string? Ip, SendTlsJson Tls, string? Dane, List<SmtpDeliver.TlsRpt.Result> Tlsrpt, string? Error);
+internal sealed record SendJson(List<RecipientJson> Recipients, string Host, string? Ip, SendTlsJson Tls, string? Dane, List<SmtpDeliver.TlsRpt.TlsRptResult> Tlsrpt, string? Error);
 
 /// <summary>Source-generated JSON for CLI output: snake_case names, documented in docs/cli.md.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]

@@ -62,9 +62,9 @@ internal static class ProbeCommand
                 Console.Error.WriteLine($"smtpdeliver probe: tlsa lookup failed, dane not checked: {e.Message}");
             }
         }
-        var domainResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
-        var hostResult = records is null ? new Result(PolicyType.NoPolicyFound, remote.Ascii)
-            : new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = remote.Ascii, Strings = records.Select(r => r.ToString()).ToList() });
+        var domainResult = new TlsRptResult(PolicyType.NoPolicyFound, remote.Ascii);
+        var hostResult = records is null ? new TlsRptResult(PolicyType.NoPolicyFound, remote.Ascii)
+            : new TlsRptResult(new TlsRptResultPolicy { Type = PolicyType.Tlsa, Domain = remote.Ascii, Strings = records.Select(r => r.ToString()).ToList() });
         var options = common.SmtpSessionOptions(result) with { RecipientDomainResult = domainResult, HostResult = hostResult, DaneRecords = records, IgnoreTlsVerifyErrors = true };
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -143,7 +143,7 @@ internal static class ProbeCommand
         }
         Console.WriteLine($"  pkix: {(p.PkixVerified is null ? "not evaluated" : p.PkixVerified.Value ? "verified" : "failed: " + p.PkixProblem)}");
         Console.WriteLine($"  dane: {p.DaneResult ?? "no tlsa records"}{(p.DaneRecord is null ? "" : " by " + p.DaneRecord)}");
-        Console.WriteLine("  tlsrpt: " + JsonSerializer.Serialize(p.Tlsrpt, TlsRptJsonContext.Default.ListResult));
+        Console.WriteLine("  tlsrpt: " + JsonSerializer.Serialize(p.Tlsrpt, TlsRptJsonContext.Default.ListTlsRptResult));
     }
 
     /// <summary>Server text for a terminal: control and format characters (escape sequences, bidi overrides) as \uXXXX.</summary>
@@ -163,7 +163,7 @@ internal static class ProbeCommand
 
     private static bool IsUnsafe(char c) => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
 
-    private static int Fail(bool json, string host, int port, string error, List<Result> tlsrpt, int code = ExitCodes.Temporary)
+    private static int Fail(bool json, string host, int port, string error, List<TlsRptResult> tlsrpt, int code = ExitCodes.Temporary)
     {
         if (json)
         {

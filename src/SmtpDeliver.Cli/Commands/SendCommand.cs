@@ -99,8 +99,8 @@ internal static class SendCommand
             var mailFrom = EnvelopeAddress.ParseReversePath(result.GetValue(from)!);
             var rcptTo = result.GetValue(to)!.Select(EnvelopeAddress.Parse).ToList();
             var requirements = Requirements(message) | (result.GetValue(requireTls) ? DeliveryRequirements.RequireTls : DeliveryRequirements.None);
-            var domainResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
-            var hostResult = new Result(PolicyType.NoPolicyFound, remote.Ascii);
+            var domainResult = new TlsRptResult(PolicyType.NoPolicyFound, remote.Ascii);
+            var hostResult = new TlsRptResult(PolicyType.NoPolicyFound, remote.Ascii);
             var options = common.SmtpSessionOptions(result) with
             {
                 RecipientDomainResult = domainResult,

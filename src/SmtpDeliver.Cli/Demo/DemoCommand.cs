@@ -52,8 +52,8 @@ internal static class DemoCommand
         await output.WriteLineAsync($"DNS: demo.example MX {mx} (authentic: {destinations.ExpandedNextHopAuthentic}), {mx} A {string.Join(", ", ips.Addresses)}, TLSA at _25._tcp.{tlsa.BaseDomain}: {string.Join(", ", tlsa.Records)}").ConfigureAwait(false);
 
         var trace = new TraceCollector();
-        var domainResult = new Result(PolicyType.NoPolicyFound, "demo.example");
-        var hostResult = new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.Records.Select(r => r.ToString()).ToList() });
+        var domainResult = new TlsRptResult(PolicyType.NoPolicyFound, "demo.example");
+        var hostResult = new TlsRptResult(new TlsRptResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.Records.Select(r => r.ToString()).ToList() });
         var message = CreateMessage();
         using var data = new MemoryStream();
         await message.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, data, cancellationToken).ConfigureAwait(false);
@@ -96,7 +96,7 @@ internal static class DemoCommand
             await output.WriteLineAsync($"  {rcpt}: {status} ({response.Line})").ConfigureAwait(false);
         }
         await output.WriteLineAsync("TLSRPT results:").ConfigureAwait(false);
-        await output.WriteLineAsync(JsonSerializer.Serialize([domainResult, hostResult], TlsRptJsonContext.Indented.ListResult)).ConfigureAwait(false);
+        await output.WriteLineAsync(JsonSerializer.Serialize([domainResult, hostResult], TlsRptJsonContext.Indented.ListTlsRptResult)).ConfigureAwait(false);
 
         var received = server.Received;
         var ok = received.Count == 1 && received[0].Tls && received[0].Data.AsSpan().SequenceEqual(data.ToArray()) && dane != "none";

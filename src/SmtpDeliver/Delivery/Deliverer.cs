@@ -117,8 +117,8 @@ public sealed class Deliverer
         public DeliveryState State { get; } = new(request);
         public DialHistory History { get; } = request.DialHistory ?? new DialHistory();
         public List<DeliveryAttempt> Attempts { get; } = [];
-        public List<Result> HostResults { get; } = [];
-        public Result DomainResult { get; set; } = new(PolicyType.NoPolicyFound, nextHop.ToString());
+        public List<TlsRptResult> HostResults { get; } = [];
+        public TlsRptResult DomainResult { get; set; } = new(PolicyType.NoPolicyFound, nextHop.ToString());
         public MtaStsPolicy? Sts { get; set; }
         public string? MtaStsPolicyId { get; set; }
         public bool MxAuthentic { get; set; }
@@ -135,7 +135,7 @@ public sealed class Deliverer
             if (lookup.Policy is { Mode: not MtaStsMode.None } policy)
             {
                 run.Sts = policy;
-                run.DomainResult = new Result(new ResultPolicy { Type = PolicyType.Sts, Domain = domain.Ascii, Strings = policy.Lines, MxHost = policy.MxPatterns });
+                run.DomainResult = new TlsRptResult(new TlsRptResultPolicy { Type = PolicyType.Sts, Domain = domain.Ascii, Strings = policy.Lines, MxHost = policy.MxPatterns });
             }
             if (lookup.Failure is { } failure)
             {
@@ -189,7 +189,7 @@ public sealed class Deliverer
     }
 
     /// <summary>What the policies demand for one MX host, with the DNS facts it was decided on.</summary>
-    private sealed record HostPlan(IReadOnlyList<IPAddress> Addresses, HostSecurityPlan Security, IReadOnlyList<TlsaRecord>? DaneRecords, IReadOnlyList<Domain> Names, Result HostResult);
+    private sealed record HostPlan(IReadOnlyList<IPAddress> Addresses, HostSecurityPlan Security, IReadOnlyList<TlsaRecord>? DaneRecords, IReadOnlyList<Domain> Names, TlsRptResult HostResult);
 
     private async Task<(HostPlan? Plan, string Error)> PlanAsync(DeliveryRun run, IPDomain host, Destinations destinations, CancellationToken cancellationToken)
     {
@@ -204,7 +204,7 @@ public sealed class Deliverer
             return (null, e.Message);
         }
         var names = new List<Domain> { host.Domain };
-        var hostResult = new Result(PolicyType.NoPolicyFound, host.ToString());
+        var hostResult = new TlsRptResult(PolicyType.NoPolicyFound, host.ToString());
         IReadOnlyList<TlsaRecord>? records = null;
         var dane = DaneApplicability.NotApplicable;
         string? lookupError = null;
@@ -215,9 +215,9 @@ public sealed class Deliverer
                 var tlsa = await Gather.TlsaAsync(_options.Resolver, host.Domain, ips.ExpandedAuthentic, ips.ExpandedHost, cancellationToken).ConfigureAwait(false);
                 if (tlsa.DaneRequired)
                 {
-                    var policy = new ResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.AllRecords.Select(r => r.ToString()).ToList() };
+                    var policy = new TlsRptResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.AllRecords.Select(r => r.ToString()).ToList() };
                     names = Gather.TlsaNames(destinations, tlsa).ToList();
-                    hostResult = new Result(policy);
+                    hostResult = new TlsRptResult(policy);
                     records = tlsa.Records;
                     dane = tlsa.Records.Count > 0 ? DaneApplicability.Usable : DaneApplicability.AllUnusable;
                     if (dane == DaneApplicability.AllUnusable)

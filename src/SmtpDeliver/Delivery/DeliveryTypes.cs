@@ -139,7 +139,7 @@ public sealed record DeliveryAttempt(Domain Host, IPAddress? Address, string Tls
 /// <param name="Attempts">Every connection attempt, in order; the last successful one delivered.</param>
 /// <param name="RecipientDomainResult">TLSRPT result for the recipient domain (MTA-STS or no policy).</param>
 /// <param name="HostResults">TLSRPT results for each MX host tried (DANE or no policy).</param>
-public sealed record DeliveryOutcome(IReadOnlyList<RecipientOutcome> Recipients, IReadOnlyList<DeliveryAttempt> Attempts, Result RecipientDomainResult, IReadOnlyList<Result> HostResults)
+public sealed record DeliveryOutcome(IReadOnlyList<RecipientOutcome> Recipients, IReadOnlyList<DeliveryAttempt> Attempts, TlsRptResult RecipientDomainResult, IReadOnlyList<TlsRptResult> HostResults)
 {
     /// <summary>The id of the MTA-STS policy in effect, if any.</summary>
     public string? MtaStsPolicyId { get; init; }

@@ -19,8 +19,8 @@ internal sealed class CertificateVerifier(
     bool enforcePkix,
     SmtpSessionOptions options,
     Func<string, string, FailureDetails> failureDetails,
-    Result recipientDomainResult,
-    Result hostResult,
+    TlsRptResult recipientDomainResult,
+    TlsRptResult hostResult,
     ILogger logger)
 {
     /// <summary>The DANE outcome; <c>null</c> when no TLSA records were given.</summary>

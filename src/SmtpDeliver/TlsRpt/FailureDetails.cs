@@ -5,7 +5,7 @@ namespace SmtpDeliver.TlsRpt;
 /// <summary>
 /// One "failure-details" entry of a TLSRPT result (RFC 8460 section 4.3). Two details that are equal
 /// in every field except <see cref="FailedSessionCount"/> describe the same failure and are merged by
-/// <see cref="Result.Add"/>.
+/// <see cref="TlsRptResult.Add"/>.
 /// </summary>
 public sealed record FailureDetails
 {

@@ -73,8 +73,8 @@ public class PostfixDeliveryTests
     [Fact]
     public async Task Opportunistic_starttls_with_verified_pkix_delivers_the_exact_bytes()
     {
-        var domain = new Result(PolicyType.NoPolicyFound, "example.test");
-        var host = new Result(PolicyType.NoPolicyFound, ServerName);
+        var domain = new TlsRptResult(PolicyType.NoPolicyFound, "example.test");
+        var host = new TlsRptResult(PolicyType.NoPolicyFound, ServerName);
         var (message, marker) = Message();
         await using (var c = await ConnectAsync("SMTP_PORT", TlsMode.Opportunistic, verifyPkix: true, new SmtpSessionOptions { RecipientDomainResult = domain, HostResult = host }))
         {
@@ -160,7 +160,7 @@ public class PostfixDeliveryTests
         Assert.True(e.Response.Code is 502 or 454);
 
         var (message, marker) = Message();
-        var domain = new Result(PolicyType.NoPolicyFound, "example.test");
+        var domain = new TlsRptResult(PolicyType.NoPolicyFound, "example.test");
         await using (var c = await ConnectAsync("SMTP_NOTLS_PORT", TlsMode.Opportunistic, verifyPkix: true, new SmtpSessionOptions { RecipientDomainResult = domain }))
         {
             Assert.Null(c.Tls);
@@ -185,7 +185,7 @@ public class PostfixDeliveryTests
     [Fact]
     public async Task Wrong_server_name_with_enforced_pkix_fails_and_is_recorded()
     {
-        var domain = new Result(PolicyType.NoPolicyFound, "example.test");
+        var domain = new TlsRptResult(PolicyType.NoPolicyFound, "example.test");
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(Host, IntegrationEnvironment.GetInt("postfix", "SMTP_PORT"));
         var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpClientSession.ConnectAsync(socket, (new SmtpSessionOptions { RootCertificates = Roots, RecipientDomainResult = domain }) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = true, EhloHostname = Domain.Parse("client.example.test"), RemoteHostname = Domain.Parse("wrong.example.test") }));

@@ -12,10 +12,10 @@ public class PostfixDaneTests
     private static X509Certificate2 ServerCert => X509CertificateLoader.LoadCertificateFromFile(IntegrationEnvironment.Get("postfix", "SERVER_CERT"));
     private static X509Certificate2 CaCert => X509CertificateLoader.LoadCertificateFromFile(IntegrationEnvironment.Get("postfix", "CA_CERT"));
 
-    private static async Task<(SmtpClientSession? SmtpClientSession, SmtpException? Error, Result Host, Result Domain)> ConnectAsync(IReadOnlyList<TlsaRecord> records, bool ignore = false)
+    private static async Task<(SmtpClientSession? SmtpClientSession, SmtpException? Error, TlsRptResult Host, TlsRptResult Domain)> ConnectAsync(IReadOnlyList<TlsaRecord> records, bool ignore = false)
     {
-        var host = new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = "mx.example.test", Strings = records.Select(r => r.ToString()).ToList() });
-        var domain = new Result(PolicyType.NoPolicyFound, "example.test");
+        var host = new TlsRptResult(new TlsRptResultPolicy { Type = PolicyType.Tlsa, Domain = "mx.example.test", Strings = records.Select(r => r.ToString()).ToList() });
+        var domain = new TlsRptResult(PolicyType.NoPolicyFound, "example.test");
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IntegrationEnvironment.Get("postfix", "HOST"), IntegrationEnvironment.GetInt("postfix", "SMTP_PORT"));
         try

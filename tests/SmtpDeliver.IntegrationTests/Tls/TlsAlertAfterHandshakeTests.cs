@@ -39,8 +39,8 @@ public class TlsAlertAfterHandshakeTests
                     await Task.Delay(100);
                 }
             }
-            var host = new Result(PolicyType.NoPolicyFound, "mx.example.test");
-            var domain = new Result(PolicyType.NoPolicyFound, "example.test");
+            var host = new TlsRptResult(PolicyType.NoPolicyFound, "mx.example.test");
+            var domain = new TlsRptResult(PolicyType.NoPolicyFound, "example.test");
             var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpClientSession.ConnectAsync(socket, (new SmtpSessionOptions { HostResult = host, RecipientDomainResult = domain, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }) with { TlsMode = TlsMode.Implicit, EnforcePkix = false, EhloHostname = Domain.Parse("client.example.test"), RemoteHostname = Domain.Parse("mx.example.test") }));
             Assert.Equal((SmtpErrorReason.Tls, SmtpCommand.Greeting), (e.Reason, e.Command));
             Assert.Equal((0L, 1L), (host.Summary.TotalSuccessfulSessionCount, host.Summary.TotalFailureSessionCount));

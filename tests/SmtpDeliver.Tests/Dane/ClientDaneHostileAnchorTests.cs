@@ -42,14 +42,14 @@ public class ClientDaneHostileAnchorTests
         await ss.WriteLineAsync("221 ok");
     });
 
-    private static (Result Host, SmtpSessionOptions Options) Setup(IReadOnlyList<TlsaRecord> records, bool ignore = false)
+    private static (TlsRptResult Host, SmtpSessionOptions Options) Setup(IReadOnlyList<TlsaRecord> records, bool ignore = false)
     {
-        var host = new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = "localhost", Strings = records.Select(r => r.ToString()).ToList() });
+        var host = new TlsRptResult(new TlsRptResultPolicy { Type = PolicyType.Tlsa, Domain = "localhost", Strings = records.Select(r => r.ToString()).ToList() });
         return (host, new SmtpSessionOptions
         {
             DaneRecords = records,
             IgnoreTlsVerifyErrors = ignore,
-            RecipientDomainResult = new Result(PolicyType.NoPolicyFound, "localhost"),
+            RecipientDomainResult = new TlsRptResult(PolicyType.NoPolicyFound, "localhost"),
             HostResult = host,
             Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)),
         });

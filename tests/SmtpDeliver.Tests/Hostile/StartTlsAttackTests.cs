@@ -37,7 +37,7 @@ public class StartTlsAttackTests
     public async Task SEC01_stripped_starttls_in_opportunistic_mode_continues_in_plaintext_and_is_recorded()
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250 mx.example", "C: QUIT", "S: 221 bye");
-        var result = new Result(PolicyType.NoPolicyFound, "mx.example");
+        var result = new TlsRptResult(PolicyType.NoPolicyFound, "mx.example");
         await using (var c = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Fast with { HostResult = result }) with { TlsMode = TlsMode.Opportunistic, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mx.example") }))
         {
             Assert.Null(c.Tls);
@@ -55,7 +55,7 @@ public class StartTlsAttackTests
     public async Task SEC02_starttls_error_reply_in_required_mode_ends_the_session(int code)
     {
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250-mx.example", "S: 250 STARTTLS", "C: STARTTLS", $"S: {code} no tls for you");
-        var result = new Result(PolicyType.NoPolicyFound, "mx.example");
+        var result = new TlsRptResult(PolicyType.NoPolicyFound, "mx.example");
         var e = await SetupFailsAsync(s, TlsMode.RequiredStartTls, Fast with { HostResult = result, Auth = Plain, AuthSecurity = AuthSecurity.AllowCleartext });
         Assert.Equal((SmtpErrorReason.Tls, code, code >= 500), (e.Reason, e.Response.Code, e.Permanent));
         Assert.Equal($"smtp-starttls-reply-code-{code}", Assert.Single(result.FailureDetails).FailureReasonCode);
@@ -236,7 +236,7 @@ public class StartTlsAttackTests
             await ss.GreetUntilStartTlsAsync();
             await ss.OfferRejectedTlsAsync(TestCertificates.Server);
         });
-        var domain = new Result(PolicyType.NoPolicyFound, "mox.example");
+        var domain = new TlsRptResult(PolicyType.NoPolicyFound, "mox.example");
         var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (Fast with { RecipientDomainResult = domain, Auth = Plain }) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = true, EhloHostname = Domain.Parse("localhost"), RemoteHostname = Domain.Parse("mox.example") }));
         Assert.Equal(SmtpErrorReason.Tls, e.Reason);
         Assert.Equal("certificate-not-trusted", Assert.Single(domain.FailureDetails).ResultType);

@@ -228,16 +228,16 @@ public class ParserPropertyTests
     public void Tlsrpt_report_parsing_throws_only_json_exceptions_and_round_trips() =>
         Mutated(SampleReport).Sample(json =>
         {
-            Report report;
+            TlsRptReport report;
             try
             {
-                report = Report.Parse(json);
+                report = TlsRptReport.Parse(json);
             }
             catch (JsonException)
             {
                 return;
             }
-            Assert.Equal(report.ToJson(), Report.Parse(report.ToJson()).ToJson());
+            Assert.Equal(report.ToJson(), TlsRptReport.Parse(report.ToJson()).ToJson());
         }, iter: 10_000);
 
     // Found by the mta-sts-policy fuzz target (fuzz/corpus/mta-sts-policy/idn-mx): an mx pattern given in

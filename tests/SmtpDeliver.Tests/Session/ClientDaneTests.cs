@@ -34,10 +34,10 @@ public class ClientDaneTests
         await ss.WriteLineAsync("221 ok");
     });
 
-    private static (Result Domain, Result Host, SmtpSessionOptions Options) Setup(IReadOnlyList<TlsaRecord> records, bool ignore = false)
+    private static (TlsRptResult Domain, TlsRptResult Host, SmtpSessionOptions Options) Setup(IReadOnlyList<TlsaRecord> records, bool ignore = false)
     {
-        var domain = new Result(PolicyType.NoPolicyFound, "localhost");
-        var host = new Result(new ResultPolicy { Type = PolicyType.Tlsa, Domain = "localhost", Strings = records.Select(r => r.ToString()).ToList() });
+        var domain = new TlsRptResult(PolicyType.NoPolicyFound, "localhost");
+        var host = new TlsRptResult(new TlsRptResultPolicy { Type = PolicyType.Tlsa, Domain = "localhost", Strings = records.Select(r => r.ToString()).ToList() });
         return (domain, host, new SmtpSessionOptions
         {
             DaneRecords = records,

@@ -144,7 +144,7 @@ public class ClientErrorTests
     {
         await using var s = ScriptedSmtpServer.Play(
             "S: 220 mox.example", "C: EHLO localhost", "S: 250 mox.example", "C: STARTTLS", "S: 502 command not implemented");
-        var hostResult = new SmtpDeliver.TlsRpt.Result(SmtpDeliver.TlsRpt.PolicyType.NoPolicyFound, "mox.example");
+        var hostResult = new SmtpDeliver.TlsRpt.TlsRptResult(SmtpDeliver.TlsRpt.PolicyType.NoPolicyFound, "mox.example");
         var socket = await s.ConnectAsync();
         var e = await Assert.ThrowsAsync<SmtpException>(() => SmtpClientSession.ConnectAsync(socket, (Fast with { HostResult = hostResult }) with { TlsMode = TlsMode.RequiredStartTls, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         await s.CompletionAsync();

@@ -9,9 +9,9 @@ namespace SmtpDeliver.Tests.Session;
 /// <summary>STARTTLS, implicit TLS, PKIX and TLSRPT accounting (checklist 31–56, RFC 3207, RFC 8460).</summary>
 public class ClientTlsTests
 {
-    private sealed record Results(Result RecipientDomain, Result Host)
+    private sealed record Results(TlsRptResult RecipientDomain, TlsRptResult Host)
     {
-        public static Results New() => new(new Result(PolicyType.NoPolicyFound, "mox.example"), new Result(PolicyType.NoPolicyFound, "mox.example"));
+        public static Results New() => new(new TlsRptResult(PolicyType.NoPolicyFound, "mox.example"), new TlsRptResult(PolicyType.NoPolicyFound, "mox.example"));
     }
 
     private static SmtpSessionOptions Options(Results r, X509Certificate2Collection? roots = null, TimeSpan? timeout = null) => new()

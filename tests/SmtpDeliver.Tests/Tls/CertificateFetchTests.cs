@@ -140,8 +140,8 @@ public sealed class CertificateFetchTests
         });
         var options = new SmtpSessionOptions
         {
-            RecipientDomainResult = new Result(PolicyType.NoPolicyFound, "mox.example"),
-            HostResult = new Result(PolicyType.NoPolicyFound, "mox.example"),
+            RecipientDomainResult = new TlsRptResult(PolicyType.NoPolicyFound, "mox.example"),
+            HostResult = new TlsRptResult(PolicyType.NoPolicyFound, "mox.example"),
             RootCertificates = TestCertificates.Roots(pki.Root),
             Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)),
         };

@@ -56,7 +56,7 @@ public class ReportTests
     [Fact]
     public void Rfc8460_sample_report_parses_and_round_trips()
     {
-        var report = Report.Parse(SampleReport);
+        var report = TlsRptReport.Parse(SampleReport);
         Assert.Equal("Company-X", report.OrganizationName);
         Assert.Equal(new DateTimeOffset(2016, 4, 1, 23, 59, 59, TimeSpan.Zero), report.DateRange.End);
         var result = Assert.Single(report.Policies);
@@ -65,27 +65,27 @@ public class ReportTests
         Assert.Equal([100L, 200L, 3L], result.FailureDetails.Select(d => d.FailedSessionCount));
         Assert.Equal("X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED", result.FailureDetails[2].FailureReasonCode);
 
-        var again = Report.Parse(report.ToJson());
+        var again = TlsRptReport.Parse(report.ToJson());
         Assert.Equal(report.ToJson(), again.ToJson());
     }
 
     [Fact]
     public void Unknown_members_are_refused() =>
-        Assert.Throws<JsonException>(() => Report.Parse(SampleReport.Replace("\"contact-info\"", "\"contact-infox\"", StringComparison.Ordinal)));
+        Assert.Throws<JsonException>(() => TlsRptReport.Parse(SampleReport.Replace("\"contact-info\"", "\"contact-infox\"", StringComparison.Ordinal)));
 
     [Fact]
     public void Date_without_zone_is_accepted_as_utc()
     {
-        var report = Report.Parse(SampleReport.Replace("2016-04-01T00:00:00Z", "2016-04-01T00:00:00", StringComparison.Ordinal));
+        var report = TlsRptReport.Parse(SampleReport.Replace("2016-04-01T00:00:00Z", "2016-04-01T00:00:00", StringComparison.Ordinal));
         Assert.Equal(TimeSpan.Zero, report.DateRange.Start.Offset);
     }
 
     [Fact]
     public void Json_names_are_exact_and_helo_is_omitted_when_empty()
     {
-        var r = new Result(PolicyType.Tlsa, "mx.example");
+        var r = new TlsRptResult(PolicyType.Tlsa, "mx.example");
         r.Add(0, 1, FailureDetails.Of(ResultType.ValidationFailure, "dane-no-match"));
-        var json = JsonSerializer.Serialize(r, TlsRptJsonContext.Default.Result);
+        var json = JsonSerializer.Serialize(r, TlsRptJsonContext.Default.TlsRptResult);
         foreach (var name in new[] { "\"policy-type\":\"tlsa\"", "\"policy-string\":[]", "\"policy-domain\":\"mx.example\"", "\"mx-host\":[]",
             "\"total-successful-session-count\":0", "\"total-failure-session-count\":1", "\"result-type\":\"validation-failure\"", "\"sending-mta-ip\":\"\"",
             "\"receiving-mx-hostname\":\"\"", "\"receiving-ip\":\"\"", "\"failed-session-count\":1", "\"additional-information\":\"\"", "\"failure-reason-code\":\"dane-no-match\"" })
@@ -94,13 +94,13 @@ public class ReportTests
         }
         Assert.DoesNotContain("receiving-mx-helo", json, StringComparison.Ordinal);
         Assert.Contains("\"receiving-mx-helo\":\"mx\"", JsonSerializer.Serialize(
-            new Result(PolicyType.Tlsa, "x").Also(x => x.Add(0, 0, FailureDetails.Of("a", "b") with { ReceivingMxHelo = "mx" })), TlsRptJsonContext.Default.Result), StringComparison.Ordinal);
+            new TlsRptResult(PolicyType.Tlsa, "x").Also(x => x.Add(0, 0, FailureDetails.Of("a", "b") with { ReceivingMxHelo = "mx" })), TlsRptJsonContext.Default.TlsRptResult), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Add_sums_clamps_at_zero_and_merges_equal_details_keeping_order()
     {
-        var r = new Result(PolicyType.NoPolicyFound, "example.org");
+        var r = new TlsRptResult(PolicyType.NoPolicyFound, "example.org");
         var a = FailureDetails.Of(ResultType.StartTlsNotSupported, "");
         var b = FailureDetails.Of(ResultType.CertificateExpired, "");
         r.Add(2, 1, a);
@@ -114,13 +114,13 @@ public class ReportTests
     [Fact]
     public void Merge_combines_results_with_equal_policies_and_appends_others()
     {
-        var report = new Report();
-        var p1 = new ResultPolicy { Type = PolicyType.Tlsa, Domain = "mx.example", Strings = ["3 1 1 00"] };
-        var one = new Result(p1);
+        var report = new TlsRptReport();
+        var p1 = new TlsRptResultPolicy { Type = PolicyType.Tlsa, Domain = "mx.example", Strings = ["3 1 1 00"] };
+        var one = new TlsRptResult(p1);
         one.Add(1, 0);
-        var two = new Result(p1 with { Strings = ["3 1 1 00"] });
+        var two = new TlsRptResult(p1 with { Strings = ["3 1 1 00"] });
         two.Add(2, 1, FailureDetails.Of(ResultType.ValidationFailure, "dane-no-match"));
-        var other = new Result(p1 with { Strings = ["3 1 1 01"] });
+        var other = new TlsRptResult(p1 with { Strings = ["3 1 1 01"] });
         other.Add(5, 0);
         report.Merge(one, two, other);
         Assert.Equal(2, report.Policies.Count);

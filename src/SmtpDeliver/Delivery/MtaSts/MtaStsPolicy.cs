@@ -8,7 +8,7 @@ public enum MtaStsMode
 {
     /// <summary>Deliver only to MX hosts matching the policy, over TLS with a PKIX-valid certificate for the MX name.</summary>
     Enforce,
-    /// <summary>Report failures (TLSRPT) but deliver anyway.</summary>
+    /// <summary>TlsRptReport failures (TLSRPT) but deliver anyway.</summary>
     Testing,
     /// <summary>No policy is in effect.</summary>
     None,

@@ -8,7 +8,7 @@ namespace SmtpDeliver.TlsRpt;
 /// one result can collect the sessions of concurrent connections to the same host or domain.
 /// </summary>
 [JsonConverter(typeof(ResultJsonConverter))]
-public sealed class Result
+public sealed class TlsRptResult
 {
     private readonly Lock _lock = new();
     private readonly List<FailureDetails> _failureDetails = [];
@@ -16,27 +16,27 @@ public sealed class Result
     private long _failure;
 
     /// <summary>A result for the given policy, with zero counts.</summary>
-    public Result(ResultPolicy policy) => Policy = policy;
+    public TlsRptResult(TlsRptResultPolicy policy) => Policy = policy;
 
     /// <summary>A result for the given policy type and domain, with no policy strings and zero counts.</summary>
-    public Result(string policyType, string policyDomain)
-        : this(new ResultPolicy { Type = policyType, Domain = policyDomain })
+    public TlsRptResult(string policyType, string policyDomain)
+        : this(new TlsRptResultPolicy { Type = policyType, Domain = policyDomain })
     {
     }
 
     /// <summary>The policy the counts are for.</summary>
     [JsonPropertyName("policy")]
-    public ResultPolicy Policy { get; }
+    public TlsRptResultPolicy Policy { get; }
 
     /// <summary>A snapshot of the session counts.</summary>
     [JsonPropertyName("summary")]
-    public Summary Summary
+    public TlsRptSummary Summary
     {
         get
         {
             lock (_lock)
             {
-                return new Summary { TotalSuccessfulSessionCount = _success, TotalFailureSessionCount = _failure };
+                return new TlsRptSummary { TotalSuccessfulSessionCount = _success, TotalFailureSessionCount = _failure };
             }
         }
     }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace SmtpDeliver.TlsRpt;
 
 /// <summary>The "policy" object of a TLSRPT result (RFC 8460 section 4.3).</summary>
-public sealed record ResultPolicy
+public sealed record TlsRptResultPolicy
 {
     /// <summary>One of <see cref="TlsRpt.PolicyType"/>.</summary>
     [JsonPropertyName("policy-type")]
@@ -22,7 +22,7 @@ public sealed record ResultPolicy
     public IReadOnlyList<string> MxHost { get; init; } = [];
 
     /// <summary>True when type, strings, domain and MX hosts are all equal (order-sensitive).</summary>
-    public bool Equals(ResultPolicy? other) =>
+    public bool Equals(TlsRptResultPolicy? other) =>
         other is not null && Type == other.Type && Domain == other.Domain
         && Strings.SequenceEqual(other.Strings) && MxHost.SequenceEqual(other.MxHost);
 

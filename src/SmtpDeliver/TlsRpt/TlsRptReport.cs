@@ -21,7 +21,7 @@ public sealed record DateRange
 /// A TLSRPT aggregate report (RFC 8460 4): who reports, for which period, and one result per policy.
 /// Serialise with <see cref="ToJson"/>, read with <see cref="Parse"/>.
 /// </summary>
-public sealed class Report
+public sealed class TlsRptReport
 {
     /// <summary>The reporting organization.</summary>
     [JsonPropertyName("organization-name")]
@@ -41,13 +41,13 @@ public sealed class Report
 
     /// <summary>The results, one per policy.</summary>
     [JsonPropertyName("policies")]
-    public List<Result> Policies { get; init; } = [];
+    public List<TlsRptResult> Policies { get; init; } = [];
 
     /// <summary>
     /// Adds results: one whose policy equals an existing result's policy (type, strings, domain, MX hosts,
-    /// in order) is merged into it with <see cref="Result.Add"/>; others are appended.
+    /// in order) is merged into it with <see cref="TlsRptResult.Add"/>; others are appended.
     /// </summary>
-    public void Merge(params IEnumerable<Result> results)
+    public void Merge(params IEnumerable<TlsRptResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
         foreach (var result in results)
@@ -55,7 +55,7 @@ public sealed class Report
             var existing = Policies.Find(p => p.Policy.Equals(result.Policy));
             if (existing is null)
             {
-                var copy = new Result(result.Policy);
+                var copy = new TlsRptResult(result.Policy);
                 Policies.Add(copy);
                 existing = copy;
             }
@@ -66,19 +66,19 @@ public sealed class Report
 
     /// <summary>The report as RFC 8460 JSON.</summary>
     public string ToJson(bool indented = false) =>
-        JsonSerializer.Serialize(this, indented ? TlsRptJsonContext.Indented.Report : TlsRptJsonContext.Default.Report);
+        JsonSerializer.Serialize(this, indented ? TlsRptJsonContext.Indented.TlsRptReport : TlsRptJsonContext.Default.TlsRptReport);
 
     /// <summary>Parses an RFC 8460 JSON report; unknown members are refused.</summary>
     /// <exception cref="JsonException">The JSON is not a valid report.</exception>
-    public static Report Parse(string json) =>
-        JsonSerializer.Deserialize(json, TlsRptJsonContext.Default.Report) ?? throw new JsonException("tlsrpt report is null");
+    public static TlsRptReport Parse(string json) =>
+        JsonSerializer.Deserialize(json, TlsRptJsonContext.Default.TlsRptReport) ?? throw new JsonException("tlsrpt report is null");
 }
 
 /// <summary>Source-generated System.Text.Json metadata for TLSRPT types (AOT and trimming safe).</summary>
 [JsonSourceGenerationOptions(UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
-[JsonSerializable(typeof(Report))]
-[JsonSerializable(typeof(Result))]
-[JsonSerializable(typeof(List<Result>))]
+[JsonSerializable(typeof(TlsRptReport))]
+[JsonSerializable(typeof(TlsRptResult))]
+[JsonSerializable(typeof(List<TlsRptResult>))]
 public sealed partial class TlsRptJsonContext : JsonSerializerContext
 {
     /// <summary>The same metadata, writing indented JSON.</summary>
@@ -114,18 +114,18 @@ public sealed class Rfc3339DateTimeConverter : JsonConverter<DateTimeOffset>
     }
 }
 
-/// <summary>Reads and writes <see cref="Result"/>, whose counts are kept behind a lock.</summary>
-public sealed class ResultJsonConverter : JsonConverter<Result>
+/// <summary>Reads and writes <see cref="TlsRptResult"/>, whose counts are kept behind a lock.</summary>
+public sealed class ResultJsonConverter : JsonConverter<TlsRptResult>
 {
     /// <inheritdoc/>
-    public override Result Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override TlsRptResult Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             throw new JsonException("tlsrpt result must be an object");
         }
-        ResultPolicy? policy = null;
-        Summary summary = new();
+        TlsRptResultPolicy? policy = null;
+        TlsRptSummary summary = new();
         List<FailureDetails> details = [];
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
@@ -134,10 +134,10 @@ public sealed class ResultJsonConverter : JsonConverter<Result>
             switch (name)
             {
                 case "policy":
-                    policy = JsonSerializer.Deserialize(ref reader, TlsRptDetailJsonContext.Default.ResultPolicy);
+                    policy = JsonSerializer.Deserialize(ref reader, TlsRptDetailJsonContext.Default.TlsRptResultPolicy);
                     break;
                 case "summary":
-                    summary = JsonSerializer.Deserialize(ref reader, TlsRptDetailJsonContext.Default.Summary) ?? new();
+                    summary = JsonSerializer.Deserialize(ref reader, TlsRptDetailJsonContext.Default.TlsRptSummary) ?? new();
                     break;
                 case "failure-details":
                     details = JsonSerializer.Deserialize(ref reader, TlsRptDetailJsonContext.Default.ListFailureDetails) ?? [];
@@ -146,21 +146,21 @@ public sealed class ResultJsonConverter : JsonConverter<Result>
                     throw new JsonException($"unknown member {name} in tlsrpt result");
             }
         }
-        var result = new Result(policy ?? throw new JsonException("tlsrpt result without policy"));
+        var result = new TlsRptResult(policy ?? throw new JsonException("tlsrpt result without policy"));
         result.Add(summary.TotalSuccessfulSessionCount, summary.TotalFailureSessionCount, [.. details]);
         return result;
     }
 
     /// <inheritdoc/>
-    public override void Write(Utf8JsonWriter writer, Result value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, TlsRptResult value, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(value);
         writer.WriteStartObject();
         writer.WritePropertyName("policy");
-        JsonSerializer.Serialize(writer, value.Policy, TlsRptDetailJsonContext.Default.ResultPolicy);
+        JsonSerializer.Serialize(writer, value.Policy, TlsRptDetailJsonContext.Default.TlsRptResultPolicy);
         writer.WritePropertyName("summary");
-        JsonSerializer.Serialize(writer, value.Summary, TlsRptDetailJsonContext.Default.Summary);
+        JsonSerializer.Serialize(writer, value.Summary, TlsRptDetailJsonContext.Default.TlsRptSummary);
         writer.WritePropertyName("failure-details");
         JsonSerializer.Serialize(writer, value.FailureDetails.ToList(), TlsRptDetailJsonContext.Default.ListFailureDetails);
         writer.WriteEndObject();
@@ -169,7 +169,7 @@ public sealed class ResultJsonConverter : JsonConverter<Result>
 
 /// <summary>Metadata for the parts of a result.</summary>
 [JsonSourceGenerationOptions(UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
-[JsonSerializable(typeof(ResultPolicy))]
-[JsonSerializable(typeof(Summary))]
+[JsonSerializable(typeof(TlsRptResultPolicy))]
+[JsonSerializable(typeof(TlsRptSummary))]
 [JsonSerializable(typeof(List<FailureDetails>))]
 internal sealed partial class TlsRptDetailJsonContext : JsonSerializerContext;
