@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 
 namespace SmtpDeliver.Fuzz;
 

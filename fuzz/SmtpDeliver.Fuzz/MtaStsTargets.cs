@@ -1,6 +1,7 @@
 using System.Text;
 using SmtpDeliver.Delivery.MtaSts;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Fuzz;
 

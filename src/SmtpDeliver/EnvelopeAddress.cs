@@ -1,8 +1,9 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver;
 

@@ -1,4 +1,5 @@
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Smtp;
 using SmtpDeliver.TlsRpt;
 

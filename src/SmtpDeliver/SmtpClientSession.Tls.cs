@@ -72,7 +72,7 @@ public sealed partial class SmtpClientSession
             CipherSuite = ssl.NegotiatedCipherSuite,
             ServerName = _remoteHostname.Ascii,
             PeerCertificates = verifier.PeerCertificates,
-            TlsUnique = Sasl.ChannelBindingData.TryGetTlsUnique(ssl),
+            TlsUnique = ChannelBindingData.TryGetTlsUnique(ssl),
         };
         // RFC 8460 4.3: a negotiated session counts as a success.
         AddTlsResult(1, 0);

@@ -1,8 +1,9 @@
-using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
+using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Smtp;
 using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;

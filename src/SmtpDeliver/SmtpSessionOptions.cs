@@ -1,15 +1,12 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using SmtpDeliver.Names;
 using SmtpDeliver.Sasl;
 using SmtpDeliver.Tls;
 
 namespace SmtpDeliver;
 
-/// <summary>Chooses the SASL mechanism for AUTH from the server's list; <c>null</c> when none fits.</summary>
-/// <param name="serverMechanisms">The mechanisms the server announced after TLS, upper-case.</param>
-/// <param name="tls">The TLS connection, or <c>null</c> when the connection is not encrypted.</param>
-public delegate ISaslClient? SaslClientSelector(IReadOnlyList<string> serverMechanisms, TlsConnectionInfo? tls);
 
 /// <summary>
 /// How one SMTP session is set up, for <see cref="SmtpClientSession.ConnectAsync(System.Net.Sockets.Socket, SmtpSessionOptions, CancellationToken)"/>:
@@ -19,13 +16,13 @@ public delegate ISaslClient? SaslClientSelector(IReadOnlyList<string> serverMech
 public sealed record SmtpSessionOptions
 {
     /// <summary>Our host name for EHLO/HELO, sent in ASCII form. Required.</summary>
-    public Dns.Domain EhloHostname { get; init; }
+    public Domain EhloHostname { get; init; }
 
     /// <summary>
     /// The server's host name: the TLS server name (SNI) and the name PKIX verifies; empty (the default)
     /// for none, in which case no name is sent or verified.
     /// </summary>
-    public Dns.Domain RemoteHostname { get; init; }
+    public Domain RemoteHostname { get; init; }
 
     /// <summary>How to do TLS; STARTTLS when offered by default.</summary>
     public TlsMode TlsMode { get; init; } = TlsMode.Opportunistic;
@@ -67,7 +64,7 @@ public sealed record SmtpSessionOptions
     /// Further names the certificate may be valid for with DANE-TA (and PKIX usages), besides the remote
     /// host name: e.g. the MX name before CNAME expansion (RFC 7672 3.2.2).
     /// </summary>
-    public IReadOnlyList<Dns.Domain> DaneMoreHostnames { get; init; } = [];
+    public IReadOnlyList<Domain> DaneMoreHostnames { get; init; } = [];
 
     /// <summary>
     /// Verify and record as usual, but continue when PKIX (or DANE) verification fails, e.g. for a

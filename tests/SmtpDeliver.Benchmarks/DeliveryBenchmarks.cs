@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using MailKit.Security;
 using MimeKit;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Benchmarks;
 

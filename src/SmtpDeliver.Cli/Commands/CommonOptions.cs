@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using SmtpDeliver.Delivery;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Cli.Commands;
 

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using System.Text.Json;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.Cli.Commands;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using MimeKit;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Sasl;
 using SmtpDeliver.TlsRpt;
 

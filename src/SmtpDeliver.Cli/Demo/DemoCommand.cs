@@ -1,11 +1,13 @@
 using System.CommandLine;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using MimeKit;
-using System.Net;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Delivery;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.Cli.Demo;

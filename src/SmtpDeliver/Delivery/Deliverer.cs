@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Delivery.MtaSts;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.Delivery;

@@ -1,5 +1,6 @@
 using System.Net;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Delivery;
 

@@ -1,6 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Delivery;
 

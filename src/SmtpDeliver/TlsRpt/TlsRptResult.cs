@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.TlsRpt;
 

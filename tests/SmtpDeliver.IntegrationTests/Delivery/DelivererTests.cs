@@ -4,6 +4,8 @@ using System.Text;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Delivery;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 
 namespace SmtpDeliver.IntegrationTests.Delivery;
 

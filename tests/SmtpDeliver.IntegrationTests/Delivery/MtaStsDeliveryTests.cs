@@ -1,16 +1,18 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using SmtpDeliver.Delivery;
 using SmtpDeliver.Delivery.MtaSts;
+using SmtpDeliver.Delivery;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 
 namespace SmtpDeliver.IntegrationTests.Delivery;
 

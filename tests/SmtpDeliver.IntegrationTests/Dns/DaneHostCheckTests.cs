@@ -1,5 +1,6 @@
 using SmtpDeliver.Delivery;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.IntegrationTests.Dns;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.IntegrationTests.Dns;
 

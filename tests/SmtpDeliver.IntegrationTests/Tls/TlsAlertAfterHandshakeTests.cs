@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.IntegrationTests.Tls;

@@ -1,5 +1,6 @@
 using SmtpDeliver.Dane;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
 using SmtpDeliver.TlsRpt;
 

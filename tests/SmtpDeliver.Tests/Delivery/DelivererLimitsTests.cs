@@ -1,6 +1,8 @@
 using System.Net;
 using SmtpDeliver.Delivery;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 using SmtpDeliver.Tests.Support;
 
 namespace SmtpDeliver.Tests.Delivery;

@@ -1,9 +1,11 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using SmtpDeliver.Dane;
-using SmtpDeliver.Delivery;
 using SmtpDeliver.Delivery.MtaSts;
+using SmtpDeliver.Delivery;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 using SmtpDeliver.Tests.Support;
 
 namespace SmtpDeliver.Tests.Delivery;

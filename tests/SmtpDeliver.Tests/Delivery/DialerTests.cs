@@ -1,7 +1,9 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using SmtpDeliver.Delivery;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 
 namespace SmtpDeliver.Tests.Delivery;
 

@@ -1,11 +1,13 @@
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SmtpDeliver.Delivery.MtaSts;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 using SmtpDeliver.Tests.Support;
 using SmtpDeliver.TlsRpt;
 

@@ -1,5 +1,7 @@
 using SmtpDeliver.Dane;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 
 namespace SmtpDeliver.Tests.Dns;
 

@@ -1,4 +1,5 @@
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Tests.Dns;
 

@@ -1,6 +1,8 @@
 using System.Net;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 
 namespace SmtpDeliver.Tests.Dns;
 

@@ -1,4 +1,6 @@
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 
 namespace SmtpDeliver.Tests.Dns;
 

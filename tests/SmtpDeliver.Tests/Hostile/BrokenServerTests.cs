@@ -1,5 +1,6 @@
 using System.Text;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
 
 namespace SmtpDeliver.Tests.Hostile;

@@ -1,4 +1,5 @@
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Sasl;
 using SmtpDeliver.Tests.Support;
 using SmtpDeliver.TlsRpt;

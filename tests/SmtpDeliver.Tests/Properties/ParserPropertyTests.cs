@@ -1,10 +1,11 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using CsCheck;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Delivery.MtaSts;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Smtp;
 using SmtpDeliver.TlsRpt;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Sasl;
 using SmtpDeliver.Tests.Support;
 
@@ -188,7 +189,7 @@ public class ClientXOAuth2Tests
         var initial = Convert.ToBase64String("user=u@example.org\u0001auth=Bearer tok\u0001\u0001"u8.ToArray());
         await using var s = ScriptedSmtpServer.Play("S: 220 mx.example", "C: EHLO localhost", "S: 250-mx.example", "S: 250 AUTH XOAUTH2",
             $"C: AUTH XOAUTH2 {initial}", $"S: 334 {json}", "C: ", "S: 535 5.7.8 Username and Password not accepted");
-        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Auth = (_, _) => new SmtpDeliver.Sasl.SaslXOAuth2("u@example.org", "tok"), AuthSecurity = AuthSecurity.AllowCleartext, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = SmtpDeliver.Dns.Domain.Parse("localhost"), RemoteHostname = default }));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Auth = (_, _) => new SmtpDeliver.Sasl.SaslXOAuth2("u@example.org", "tok"), AuthSecurity = AuthSecurity.AllowCleartext, Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(5)) }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default }));
         await s.CompletionAsync();
         Assert.Equal((535, "5.7.8", true), (e.Response.Code, e.Response.EnhancedStatusCode, e.Permanent));
     }

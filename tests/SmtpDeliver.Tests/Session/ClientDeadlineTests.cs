@@ -1,4 +1,5 @@
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
 
 namespace SmtpDeliver.Tests.Session;

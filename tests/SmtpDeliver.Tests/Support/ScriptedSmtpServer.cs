@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using SmtpDeliver.Tls;
 
 namespace SmtpDeliver.Tests.Support;
 
@@ -262,7 +263,7 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
         await ssl.AuthenticateAsServerAsync(options, cts.Token);
         ClientCertificate = ssl.RemoteCertificate is null ? null : new X509Certificate2(ssl.RemoteCertificate);
         ServerName = ssl.TargetHostName;
-        TlsUnique = SmtpDeliver.Sasl.ChannelBindingData.TryGetTlsUnique(ssl);
+        TlsUnique = ChannelBindingData.TryGetTlsUnique(ssl);
         _stream = ssl;
         lock (transcript)
         {

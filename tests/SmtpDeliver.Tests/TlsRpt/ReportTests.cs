@@ -1,4 +1,6 @@
 using System.Text.Json;
+using SmtpDeliver.Names;
+using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.Tests.TlsRpt;

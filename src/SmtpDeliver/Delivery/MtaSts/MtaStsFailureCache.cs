@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.Delivery.MtaSts;

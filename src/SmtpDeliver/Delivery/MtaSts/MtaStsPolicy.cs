@@ -1,5 +1,6 @@
 using System.Globalization;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Delivery.MtaSts;
 

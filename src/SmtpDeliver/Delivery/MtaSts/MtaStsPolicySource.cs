@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
 using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;
 

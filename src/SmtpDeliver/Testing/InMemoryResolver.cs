@@ -1,7 +1,8 @@
 using System.Net;
 using SmtpDeliver.Dane;
+using SmtpDeliver.Dns;
 
-namespace SmtpDeliver.Dns;
+namespace SmtpDeliver.Testing;
 
 /// <summary>
 /// A resolver answering from records held in memory, with the semantics of a validating resolver: CNAME

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace SmtpDeliver.Dns;
+namespace SmtpDeliver.Names;
 
 /// <summary>A next hop or host: an IP address literal or a domain name.</summary>
 /// <param name="IP">The address, or <c>null</c> for a domain.</param>
@@ -16,6 +16,3 @@ public readonly record struct IPDomain(IPAddress? IP, Domain Domain)
     /// <summary>The address text, or the domain's Unicode form.</summary>
     public override string ToString() => IP?.ToString() ?? Domain.ToString();
 }
-
-/// <summary>A host to deliver to with its MX preference; -1 when not from an MX record (implicit MX or IP).</summary>
-public readonly record struct HostPref(IPDomain Host, int Preference);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SmtpDeliver.TlsRpt;
+namespace SmtpDeliver.Tls;
 
 /// <summary>TLS alert descriptions (RFC 8446 6, RFC 5246 7.2) as used in TLSRPT failure reason codes.</summary>
 public static class TlsAlert

@@ -4,9 +4,11 @@ using Microsoft.Extensions.Logging;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Diagnostics;
 using SmtpDeliver.Dns;
+using SmtpDeliver.Names;
+using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;
 
-namespace SmtpDeliver.Tls;
+namespace SmtpDeliver;
 
 /// <summary>
 /// Our own verification of the server certificate for one TLS handshake, in place of the platform's:

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SmtpDeliver.Dns;
+namespace SmtpDeliver.Names;
 
 /// <summary>
 /// A DNS domain name in both its ASCII (A-label, punycode) form, used on the wire, and its

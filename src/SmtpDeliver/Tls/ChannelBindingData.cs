@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Net.Security;
 using System.Runtime.InteropServices;
-using System.Security.Authentication;
 using System.Security.Authentication.ExtendedProtection;
+using System.Security.Authentication;
 
-namespace SmtpDeliver.Sasl;
+namespace SmtpDeliver.Tls;
 
 /// <summary>Channel binding data of a TLS connection for SCRAM-*-PLUS (RFC 5929).</summary>
 public static class ChannelBindingData
