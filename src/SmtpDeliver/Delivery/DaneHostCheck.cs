@@ -74,7 +74,7 @@ public static class DaneHostCheck
     /// <param name="ehloHostname">Our name for EHLO.</param>
     /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Destinations destinations, Domain host, int port, Domain ehloHostname, SmtpSessionOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default)
+    internal static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Destinations destinations, Domain host, int port, Domain ehloHostname, SmtpSessionOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destinations);
         return VerifyCoreAsync(resolver, destinations, host, port, ehloHostname, options, tlsMode, dialer, cancellationToken);

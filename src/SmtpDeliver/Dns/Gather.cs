@@ -11,7 +11,7 @@ namespace SmtpDeliver.Dns;
 /// <param name="ExpandedNextHopAuthentic">True when all lookups, through CNAMEs, were authentic.</param>
 /// <param name="ExpandedNextHop">The next hop after CNAME expansion; empty for an IP next hop.</param>
 /// <param name="Hosts">The hosts in preference order, in random order within a preference (RFC 5321 5.1).</param>
-public sealed record Destinations(bool HaveMx, bool OriginalNextHopAuthentic, bool ExpandedNextHopAuthentic, Domain ExpandedNextHop, IReadOnlyList<HostPref> Hosts)
+internal sealed record Destinations(bool HaveMx, bool OriginalNextHopAuthentic, bool ExpandedNextHopAuthentic, Domain ExpandedNextHop, IReadOnlyList<HostPref> Hosts)
 {
     /// <summary>The next hop as given (the recipient domain), before CNAME expansion; empty for an IP next hop.</summary>
     public Domain NextHop { get; init; }
@@ -24,13 +24,13 @@ public sealed record Destinations(bool HaveMx, bool OriginalNextHopAuthentic, bo
 /// <param name="ExpandedHost">The host after CNAME expansion; empty for an IP host.</param>
 /// <param name="Addresses">The addresses in the order to dial.</param>
 /// <param name="DualStack">True when both IPv4 and IPv6 addresses exist.</param>
-public sealed record HostAddresses(bool Authentic, bool ExpandedAuthentic, Domain ExpandedHost, IReadOnlyList<IPAddress> Addresses, bool DualStack);
+internal sealed record HostAddresses(bool Authentic, bool ExpandedAuthentic, Domain ExpandedHost, IReadOnlyList<IPAddress> Addresses, bool DualStack);
 
 /// <summary>The TLSA records for a host, from <see cref="Gather.TlsaAsync"/>.</summary>
 /// <param name="DaneRequired">True when DANE applies: authentic TLSA records exist (even if none is usable).</param>
 /// <param name="Records">The usable records (RFC 7672 3.1); may be empty while <paramref name="DaneRequired"/> is true.</param>
 /// <param name="BaseDomain">The TLSA base domain the records were found at (RFC 7672 2.2.2), used as the name to verify.</param>
-public sealed record TlsaGathering(bool DaneRequired, IReadOnlyList<TlsaRecord> Records, Domain BaseDomain)
+internal sealed record TlsaGathering(bool DaneRequired, IReadOnlyList<TlsaRecord> Records, Domain BaseDomain)
 {
     /// <summary>All authentic records found, usable or not.</summary>
     public IReadOnlyList<TlsaRecord> AllRecords { get; init; } = Records;
@@ -40,7 +40,7 @@ public sealed record TlsaGathering(bool DaneRequired, IReadOnlyList<TlsaRecord> 
 /// Gathering for delivery (RFC 5321 5.1, RFC 7672 2): MX hosts of a domain, addresses of a host, TLSA
 /// records of a host, each with the DNSSEC authenticity that decides whether DANE applies.
 /// </summary>
-public static class Gather
+internal static class Gather
 {
     private const int MaxDomainCnames = 16;
     private const int MaxHostCnames = 10;

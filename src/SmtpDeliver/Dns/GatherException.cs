@@ -1,7 +1,7 @@
 namespace SmtpDeliver.Dns;
 
 /// <summary>Why gathering delivery destinations failed.</summary>
-public enum GatherError
+internal enum GatherError
 {
     /// <summary>A CNAME chain loops.</summary>
     CnameLoop,
@@ -14,7 +14,7 @@ public enum GatherError
 }
 
 /// <summary>Gathering destinations, addresses or TLSA records failed.</summary>
-public sealed class GatherException : Exception
+internal sealed class GatherException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public GatherException(GatherError error, bool permanent, string message, DnsStatus? dnsStatus = null) : base(message)

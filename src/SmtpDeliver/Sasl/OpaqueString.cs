@@ -8,7 +8,7 @@ namespace SmtpDeliver.Sasl;
 /// (RFC 4013) for SCRAM and CRAM-MD5: non-ASCII spaces become U+0020, the result is NFC-normalised,
 /// and control, surrogate and unassigned code points are refused.
 /// </summary>
-public static class OpaqueString
+internal static class OpaqueString
 {
     /// <summary>Prepares <paramref name="password"/>; false when it contains a disallowed code point or is empty.</summary>
     public static bool TryPrepare(string password, out string prepared)

@@ -4,7 +4,7 @@ namespace SmtpDeliver.Sasl;
 /// <param name="Nonce">The combined nonce: ours followed by the server's part.</param>
 /// <param name="Salt">The decoded salt.</param>
 /// <param name="Iterations">The PBKDF2 iteration count.</param>
-public sealed record ScramServerFirst(string Nonce, byte[] Salt, int Iterations)
+internal sealed record ScramServerFirst(string Nonce, byte[] Salt, int Iterations)
 {
     /// <summary>Parses "r=…,s=…,i=…[,extensions]"; a mandatory extension "m=" is refused.</summary>
     /// <exception cref="SaslException">The message is malformed.</exception>
@@ -61,7 +61,7 @@ public sealed record ScramServerFirst(string Nonce, byte[] Salt, int Iterations)
 }
 
 /// <summary>The server-final message of SCRAM (RFC 5802 7): the server's signature, or an error.</summary>
-public static class ScramServerFinal
+internal static class ScramServerFinal
 {
     /// <summary>Parses "v=base64" and returns the signature; "e=error" becomes a <see cref="SaslErrorReason.ServerError"/>.</summary>
     /// <exception cref="SaslException">The server reported an error or the message is malformed.</exception>

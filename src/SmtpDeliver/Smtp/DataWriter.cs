@@ -10,7 +10,7 @@ namespace SmtpDeliver.Smtp;
 /// CR and LF are detected across chunk boundaries, and long runs without dots are written straight
 /// through without copying.
 /// </summary>
-public static class DataWriter
+internal static class DataWriter
 {
     private const int ChunkSize = 64 * 1024;
     // Runs at least this long are written directly from the read buffer instead of being copied.

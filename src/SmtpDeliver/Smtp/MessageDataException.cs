@@ -1,7 +1,7 @@
 namespace SmtpDeliver.Smtp;
 
 /// <summary>What is wrong with a message given for the DATA command.</summary>
-public enum MessageDataError
+internal enum MessageDataError
 {
     /// <summary>A carriage return not followed by a line feed (RFC 5321 2.3.8).</summary>
     BareCarriageReturn,
@@ -15,7 +15,7 @@ public enum MessageDataError
 /// The message cannot be sent as SMTP DATA: every line must end in CRLF and CR and LF may not appear
 /// on their own (RFC 5321 2.3.8, 4.1.1.4).
 /// </summary>
-public sealed class MessageDataException : Exception
+internal sealed class MessageDataException : Exception
 {
     /// <summary>Creates the exception for an error found at a byte offset of the message.</summary>
     public MessageDataException(MessageDataError error, long offset)

@@ -3,7 +3,7 @@ namespace SmtpDeliver.Smtp;
 /// <summary>
 /// Parsing of single SMTP reply lines and enhanced status codes, over spans, without I/O or allocation.
 /// </summary>
-public static class ReplyLine
+internal static class ReplyLine
 {
     /// <summary>The outcome of <see cref="TryParse"/>.</summary>
     public enum Kind

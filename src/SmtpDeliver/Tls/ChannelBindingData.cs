@@ -7,7 +7,7 @@ using System.Security.Authentication;
 namespace SmtpDeliver.Tls;
 
 /// <summary>Channel binding data of a TLS connection for SCRAM-*-PLUS (RFC 5929).</summary>
-public static class ChannelBindingData
+internal static class ChannelBindingData
 {
     private static readonly byte[] TlsUniquePrefix = "tls-unique:"u8.ToArray();
 

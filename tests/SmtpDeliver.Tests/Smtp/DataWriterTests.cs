@@ -32,19 +32,20 @@ public class DataWriterTests
     }
 
     [Theory]
-    [InlineData("bad", MessageDataError.MissingFinalCrlf)]
-    [InlineData(".", MessageDataError.MissingFinalCrlf)]
-    [InlineData("ends in cr\r", MessageDataError.MissingFinalCrlf)]
-    [InlineData("bare \r is bad\r\n", MessageDataError.BareCarriageReturn)]
-    [InlineData("bare \n is bad\r\n", MessageDataError.BareLineFeed)]
-    [InlineData("\n.\nis bad\r\n", MessageDataError.BareLineFeed)]
-    [InlineData("\r.\ris bad\r\n", MessageDataError.BareCarriageReturn)]
-    [InlineData("\r\n.\ris bad\r\n", MessageDataError.BareCarriageReturn)]
-    [InlineData("\r\n.\nis bad\r\n", MessageDataError.BareLineFeed)]
-    [InlineData("\n.\ris bad\r\n", MessageDataError.BareLineFeed)]
-    [InlineData("\n.\r\nis bad\r\n", MessageDataError.BareLineFeed)]
-    public async Task Rejects_bare_cr_lf_and_missing_final_crlf(string message, MessageDataError error)
+    [InlineData("bad", nameof(MessageDataError.MissingFinalCrlf))]
+    [InlineData(".", nameof(MessageDataError.MissingFinalCrlf))]
+    [InlineData("ends in cr\r", nameof(MessageDataError.MissingFinalCrlf))]
+    [InlineData("bare \r is bad\r\n", nameof(MessageDataError.BareCarriageReturn))]
+    [InlineData("bare \n is bad\r\n", nameof(MessageDataError.BareLineFeed))]
+    [InlineData("\n.\nis bad\r\n", nameof(MessageDataError.BareLineFeed))]
+    [InlineData("\r.\ris bad\r\n", nameof(MessageDataError.BareCarriageReturn))]
+    [InlineData("\r\n.\ris bad\r\n", nameof(MessageDataError.BareCarriageReturn))]
+    [InlineData("\r\n.\nis bad\r\n", nameof(MessageDataError.BareLineFeed))]
+    [InlineData("\n.\ris bad\r\n", nameof(MessageDataError.BareLineFeed))]
+    [InlineData("\n.\r\nis bad\r\n", nameof(MessageDataError.BareLineFeed))]
+    public async Task Rejects_bare_cr_lf_and_missing_final_crlf(string message, string errorName)
     {
+        var error = Enum.Parse<MessageDataError>(errorName);
         Assert.Equal(error, (await Assert.ThrowsAsync<MessageDataException>(() => WriteAsync(message))).Error);
         // Unlike mox, detection does not depend on how the message is chunked.
         Assert.Equal(error, (await Assert.ThrowsAsync<MessageDataException>(() => WriteAsync(message, chunk: 1))).Error);
