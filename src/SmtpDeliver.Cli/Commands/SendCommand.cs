@@ -180,14 +180,13 @@ internal static class SendCommand
             Recipients = recipients,
             OpenMessage = () => new MemoryStream(message),
             Size = message.Length,
-            Requirements = Requirements(message),
-            RequireTls = result.GetValue(requireTls),
+            Requirements = Requirements(message) | (result.GetValue(requireTls) ? DeliveryRequirements.RequireTls : DeliveryRequirements.None),
             TlsRequiredNo = result.GetValue(tlsRequiredNo),
         }, ct).ConfigureAwait(false);
         var last = outcome.Attempts.Count > 0 ? outcome.Attempts[^1] : null;
         var rows = outcome.Recipients.Select(r => new RecipientJson(r.Address.ToString(), r.Status.ToString().ToLowerInvariant(), r.Response?.Code ?? 0, r.Response?.EnhancedStatusCode ?? "", r.Response?.Line ?? r.Error)).ToList();
         var error = outcome.Recipients.FirstOrDefault(r => r.Status != Delivery.RecipientStatus.Delivered)?.Error;
-        return Report(result.GetValue(common.Json), new SendJson(rows, last?.Host.Ascii ?? "", last?.Address?.ToString(), new SendTlsJson(null, null, last?.TlsStatus ?? "none"),
+        return Report(result.GetValue(common.Json), new SendJson(rows, last?.Host.Ascii ?? "", last?.Address?.ToString(), new SendTlsJson(null, null, (last?.TlsStatus ?? Delivery.TlsStatus.None).ToString()),
             last?.VerifiedDaneRecord?.ToString(), [outcome.RecipientDomainResult, .. outcome.HostResults], string.IsNullOrEmpty(error) ? null : error));
     }
 

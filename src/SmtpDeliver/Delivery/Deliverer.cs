@@ -167,7 +167,7 @@ public sealed class Deliverer
             var (plan, error) = await PlanAsync(run, host, destinations, cancellationToken).ConfigureAwait(false);
             if (plan is null)
             {
-                run.Attempts.Add(new DeliveryAttempt(host.Domain, host.IP, "none", null, error));
+                run.Attempts.Add(new DeliveryAttempt(host.Domain, host.IP, TlsStatus.None, null, error));
                 run.LastError = error;
                 continue;
             }
@@ -275,7 +275,7 @@ public sealed class Deliverer
             }
             catch (SocketException e)
             {
-                run.Attempts.Add(new DeliveryAttempt(hostName, address, "none", null, $"connecting: {e.Message}"));
+                run.Attempts.Add(new DeliveryAttempt(hostName, address, TlsStatus.None, null, $"connecting: {e.Message}"));
                 return (HostOutcome.Transient, $"connecting to {host} ({address}): {e.Message}");
             }
             var security = plan.Security;
@@ -298,7 +298,7 @@ public sealed class Deliverer
             }
             catch (SmtpException e)
             {
-                var status = e.Reason == SmtpErrorReason.Tls && run.Request.RequireTls ? "requiretls:nostarttls" : e.Reason == SmtpErrorReason.Tls ? "tls-failed" : "none";
+                var status = e.Reason == SmtpErrorReason.Tls && run.Request.RequireTls ? TlsStatus.RequireTlsNoStartTls : e.Reason == SmtpErrorReason.Tls ? TlsStatus.TlsFailed : TlsStatus.None;
                 run.Attempts.Add(new DeliveryAttempt(hostName, address, status, null, e.Message));
                 // A 5xx before any message is sent bounces only when it can be believed: never a 5xx
                 // greeting (another MX may take the mail, as Postfix's smtp_skip_5xx_greeting), never
@@ -331,20 +331,20 @@ public sealed class Deliverer
     }
 
     // RFC 8689 4.2.1 and Postfix's smtp_requiretls_policy levels.
-    private (DeliveryRequirements Requirements, string TlsStatus, string? Refusal) CheckRequireTls(SmtpClientSession client, DeliveryRun run, IPDomain host)
+    private (DeliveryRequirements Requirements, TlsStatus TlsStatus, string? Refusal) CheckRequireTls(SmtpClientSession client, DeliveryRun run, IPDomain host)
     {
         var request = run.Request;
         var requirements = request.Requirements & ~DeliveryRequirements.RequireTls;
         if (!request.RequireTls || _options.RequireTlsPolicy == RequireTlsPolicy.Disable)
         {
-            var status = client.Tls is null ? "none" : client.VerifiedDaneRecord is not null ? "dane" : client.Pkix?.Verified == true ? "verified" : "untrusted";
+            var status = client.Tls is null ? TlsStatus.None : client.VerifiedDaneRecord is not null ? TlsStatus.Dane : client.Pkix?.Verified == true ? TlsStatus.Verified : TlsStatus.Untrusted;
             return (requirements, status, null);
         }
         if (client.Tls is null)
         {
             return _options.RequireTlsPolicy == RequireTlsPolicy.Opportunistic
-                ? (requirements, "requiretls:nostarttls", null)
-                : (requirements, "requiretls:nostarttls", "requiretls: the server did not do starttls");
+                ? (requirements, TlsStatus.RequireTlsNoStartTls, null)
+                : (requirements, TlsStatus.RequireTlsNoStartTls, "requiretls: the server did not do starttls");
         }
         // RFC 8689 4.2.1: the certificate verified by DANE, or by PKIX for an MX host found securely
         // (DNSSEC-authentic MX records or a matching MTA-STS policy).
@@ -353,16 +353,16 @@ public sealed class Deliverer
         if (!verified)
         {
             return _options.RequireTlsPolicy == RequireTlsPolicy.Opportunistic
-                ? (requirements, "requiretls:nocertmatch", null)
-                : (requirements, "requiretls:nocertmatch", "requiretls: the server certificate was not verified by dane, or by pkix for an mx host found by dnssec or mta-sts");
+                ? (requirements, TlsStatus.RequireTlsNoCertMatch, null)
+                : (requirements, TlsStatus.RequireTlsNoCertMatch, "requiretls: the server certificate was not verified by dane, or by pkix for an mx host found by dnssec or mta-sts");
         }
         if (!client.SupportsRequireTls)
         {
             return _options.RequireTlsPolicy == RequireTlsPolicy.Enforce
-                ? (requirements, "requiretls:none", "requiretls: the server does not announce the requiretls extension")
-                : (requirements, "requiretls:none", null);
+                ? (requirements, TlsStatus.RequireTlsNotAnnounced, "requiretls: the server does not announce the requiretls extension")
+                : (requirements, TlsStatus.RequireTlsNotAnnounced, null);
         }
-        return (requirements | DeliveryRequirements.RequireTls, "requiretls", null);
+        return (requirements | DeliveryRequirements.RequireTls, TlsStatus.RequireTls, null);
     }
 
     private static async Task<(HostOutcome Outcome, string Error, bool Reconnect)> RunTransactionsAsync(SmtpClientSession client, DeliveryRun run, DeliveryRequirements requirements, CancellationToken cancellationToken)

@@ -36,11 +36,14 @@ public sealed record DeliveryRequest
     /// <summary>The message size in bytes.</summary>
     public required long Size { get; init; }
 
-    /// <summary>8BITMIME / SMTPUTF8 needs of the message.</summary>
+    /// <summary>
+    /// What the message needs: 8BITMIME, SMTPUTF8, and <see cref="DeliveryRequirements.RequireTls"/> when the
+    /// sender requested REQUIRETLS (RFC 8689 4), the one place that says so.
+    /// </summary>
     public DeliveryRequirements Requirements { get; init; }
 
-    /// <summary>The sender requested REQUIRETLS (RFC 8689 4).</summary>
-    public bool RequireTls { get; init; }
+    /// <summary>True when <see cref="Requirements"/> has <see cref="DeliveryRequirements.RequireTls"/>.</summary>
+    public bool RequireTls => (Requirements & DeliveryRequirements.RequireTls) != 0;
 
     /// <summary>The message has "TLS-Required: No" (RFC 8689 5): verification errors are recorded but ignored.</summary>
     public bool TlsRequiredNo { get; init; }
@@ -133,7 +136,7 @@ public sealed record RecipientOutcome(EnvelopeAddress Address, RecipientStatus S
 /// <param name="TlsStatus">The TLS status in the form Postfix logs it (docs/delivery.md).</param>
 /// <param name="VerifiedDaneRecord">The TLSA record that verified the certificate.</param>
 /// <param name="Error">Why the attempt failed; empty on success.</param>
-public sealed record DeliveryAttempt(Domain Host, IPAddress? Address, string TlsStatus, TlsaRecord? VerifiedDaneRecord, string Error);
+public sealed record DeliveryAttempt(Domain Host, IPAddress? Address, TlsStatus TlsStatus, TlsaRecord? VerifiedDaneRecord, string Error);
 
 /// <summary>The outcome of <see cref="Deliverer.DeliverAsync"/>: per recipient, per attempt, and the TLSRPT results.</summary>
 /// <param name="Recipients">One outcome per recipient, in request order.</param>

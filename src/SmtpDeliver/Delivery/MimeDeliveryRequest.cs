@@ -32,6 +32,10 @@ public static class MimeDeliveryRequest
         var headerEnd = bytes.AsSpan().IndexOf("\r\n\r\n"u8);
         var headers = headerEnd < 0 ? bytes : bytes.AsSpan(0, headerEnd).ToArray();
         var requirements = DeliveryRequirements.None;
+        if (requireTls)
+        {
+            requirements |= DeliveryRequirements.RequireTls;
+        }
         if (bytes.AsSpan().IndexOfAnyInRange((byte)0x80, (byte)0xff) >= 0)
         {
             requirements |= DeliveryRequirements.EightBitMime;
@@ -47,7 +51,6 @@ public static class MimeDeliveryRequest
             OpenMessage = () => new MemoryStream(bytes, writable: false),
             Size = bytes.Length,
             Requirements = requirements,
-            RequireTls = requireTls,
             // RFC 8689 5: the header field asks to ignore TLS verification failures.
             TlsRequiredNo = string.Equals(message.Headers["TLS-Required"]?.Trim(), "No", StringComparison.OrdinalIgnoreCase),
         };

@@ -28,7 +28,7 @@ internal static partial class Log
     public static partial void Delivered(ILogger logger, int accepted, int recipients, long bytes);
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "delivery attempt to {Host} ({Address}): tls {TlsStatus}, dane record {DaneRecord}, mta-sts policy {MtaStsPolicyId}, error {Error}")]
-    public static partial void DeliveryAttempt(ILogger logger, Domain host, System.Net.IPAddress? address, string tlsStatus, Dane.TlsaRecord? daneRecord, string? mtaStsPolicyId, string error);
+    public static partial void DeliveryAttempt(ILogger logger, Domain host, System.Net.IPAddress? address, Delivery.TlsStatus tlsStatus, Dane.TlsaRecord? daneRecord, string? mtaStsPolicyId, string error);
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Debug, Message = "closing connection: {Problem}")]
     public static partial void CloseProblem(ILogger logger, string problem);

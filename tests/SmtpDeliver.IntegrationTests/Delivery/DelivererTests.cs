@@ -65,7 +65,7 @@ public class DelivererTests
     {
         var o = await NewDeliverer(Zone(z => z.AllAuthentic = false)).DeliverAsync(Request("user@example.test", "reject@example.test", "tempfail@example.test"));
         Assert.Equal([RecipientStatus.Delivered, RecipientStatus.Permanent, RecipientStatus.Transient], o.Recipients.Select(r => r.Status));
-        Assert.Equal("untrusted", o.Attempts[^1].TlsStatus);
+        Assert.Equal("untrusted", o.Attempts[^1].TlsStatus.ToString());
         Assert.Equal(1, o.HostResults[0].Summary.TotalSuccessfulSessionCount);
     }
 
@@ -89,7 +89,7 @@ public class DelivererTests
         var record = DaneVerifier.ComputeRecord(ServerCert);
         var o = await NewDeliverer(Zone(z => z.Tlsa["_25._tcp.mx.example.test."] = [record])).DeliverAsync(Request("user@example.test"));
         Assert.Equal(RecipientStatus.Delivered, o.Recipients[0].Status);
-        Assert.Equal(("dane", record), (o.Attempts[^1].TlsStatus, o.Attempts[^1].VerifiedDaneRecord));
+        Assert.Equal(("dane", record), (o.Attempts[^1].TlsStatus.ToString(), o.Attempts[^1].VerifiedDaneRecord));
         Assert.Equal("tlsa", o.HostResults[0].Policy.Type);
     }
 
@@ -133,16 +133,16 @@ public class DelivererTests
     public async Task Requiretls_is_refused_where_the_server_lacks_it()
     {
         var zone = Zone(z => z.Tlsa["_25._tcp.mx.example.test."] = [DaneVerifier.ComputeRecord(ServerCert)]);
-        var o = await NewDeliverer(zone).DeliverAsync(Request("user@example.test") with { RequireTls = true });
+        var o = await NewDeliverer(zone).DeliverAsync(Request("user@example.test") with { Requirements = DeliveryRequirements.RequireTls });
         Assert.Equal(RecipientStatus.Transient, o.Recipients[0].Status);
-        Assert.Equal("requiretls:none", o.Attempts[^1].TlsStatus);
+        Assert.Equal("requiretls:none", o.Attempts[^1].TlsStatus.ToString());
         Assert.Contains("requiretls", o.Recipients[0].Error, StringComparison.Ordinal);
 
         // Without verification the request cannot be met either; an opportunistic policy delivers anyway.
-        var unverified = await NewDeliverer(Zone()).DeliverAsync(Request("user@example.test") with { RequireTls = true });
-        Assert.Equal("requiretls:nocertmatch", unverified.Attempts[^1].TlsStatus);
+        var unverified = await NewDeliverer(Zone()).DeliverAsync(Request("user@example.test") with { Requirements = DeliveryRequirements.RequireTls });
+        Assert.Equal("requiretls:nocertmatch", unverified.Attempts[^1].TlsStatus.ToString());
         Assert.Equal(RecipientStatus.Transient, unverified.Recipients[0].Status);
-        var gentle = await NewDeliverer(Zone(), RequireTlsPolicy.Opportunistic).DeliverAsync(Request("user@example.test") with { RequireTls = true });
+        var gentle = await NewDeliverer(Zone(), RequireTlsPolicy.Opportunistic).DeliverAsync(Request("user@example.test") with { Requirements = DeliveryRequirements.RequireTls });
         Assert.Equal(RecipientStatus.Delivered, gentle.Recipients[0].Status);
     }
 

@@ -83,7 +83,7 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
     private static DeliveryRequest Request(bool requireTls = false)
     {
         var message = Encoding.ASCII.GetBytes("Subject: mta-sts\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n\r\nhello\r\n");
-        return new DeliveryRequest { MailFrom = EnvelopeAddress.Parse("sender@client.example.test"), Recipients = [EnvelopeAddress.Parse("user@example.test")], OpenMessage = () => new MemoryStream(message), Size = message.Length, RequireTls = requireTls };
+        return new DeliveryRequest { MailFrom = EnvelopeAddress.Parse("sender@client.example.test"), Recipients = [EnvelopeAddress.Parse("user@example.test")], OpenMessage = () => new MemoryStream(message), Size = message.Length, Requirements = requireTls ? DeliveryRequirements.RequireTls : DeliveryRequirements.None };
     }
 
     private const string Enforce = "version: STSv1\nmode: enforce\nmx: *.example.test\nmax_age: 86400\n";
@@ -94,7 +94,7 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
         _policy = Enforce;
         var o = await NewDeliverer(Zone("mx.example.test")).DeliverAsync(Request());
         Assert.Equal(RecipientStatus.Delivered, o.Recipients[0].Status);
-        Assert.Equal("verified", o.Attempts[^1].TlsStatus);
+        Assert.Equal("verified", o.Attempts[^1].TlsStatus.ToString());
         Assert.Equal(("sts", "example.test"), (o.RecipientDomainResult.Policy.Type, o.RecipientDomainResult.Policy.Domain));
         Assert.Equal(["*.example.test"], o.RecipientDomainResult.Policy.MxHost);
         Assert.Equal(1, o.RecipientDomainResult.Summary.TotalSuccessfulSessionCount);
@@ -145,7 +145,7 @@ public sealed class MtaStsDeliveryTests : IAsyncLifetime
         _policy = Enforce;
         var o = await NewDeliverer(Zone("mx.example.test")).DeliverAsync(Request(requireTls: true));
         // Verified by MTA-STS, but Postfix does not announce REQUIRETLS.
-        Assert.Equal("requiretls:none", o.Attempts[^1].TlsStatus);
+        Assert.Equal("requiretls:none", o.Attempts[^1].TlsStatus.ToString());
         Assert.Equal(RecipientStatus.Transient, o.Recipients[0].Status);
     }
 }

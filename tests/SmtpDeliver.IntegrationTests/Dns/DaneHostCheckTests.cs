@@ -84,7 +84,7 @@ public class RealStackDeliveryTests
         });
         Assert.Equal(RecipientStatus.Delivered, Assert.Single(o.Recipients).Status);
         Assert.Equal(["down.dnssec.test", "smtp.dnssec.test"], o.Attempts.Select(a => a.Host.Ascii));
-        Assert.Equal("dane", o.Attempts[^1].TlsStatus);
+        Assert.Equal("dane", o.Attempts[^1].TlsStatus.ToString());
         Assert.NotNull(o.Attempts[^1].VerifiedDaneRecord);
         Assert.Equal(["tlsa", "tlsa"], o.HostResults.Select(r => r.Policy.Type));
         Assert.Equal(1, o.HostResults[^1].Summary.TotalSuccessfulSessionCount);
