@@ -127,6 +127,8 @@ public sealed partial class SmtpClientSession
         {
             ThrowIfUnusable();
             _closed = true;
+            CountPendingTlsHandshake();
+            SmtpActivitySource.Stop(_activity);
             return _transport.Current;
         }
         finally
@@ -172,6 +174,8 @@ public sealed partial class SmtpClientSession
             return;
         }
         _closed = true;
+        CountPendingTlsHandshake();
+        SmtpActivitySource.Stop(_activity);
         try
         {
             await _transport.Raw.DisposeAsync().ConfigureAwait(false);

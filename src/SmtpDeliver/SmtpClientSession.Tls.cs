@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using SmtpDeliver.Diagnostics;
 using SmtpDeliver.Tls;
+using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver;
 
@@ -52,12 +53,14 @@ public sealed partial class SmtpClientSession
                 // Already recorded by the verifier; count the failed session only (RFC 8460 4.3).
                 AddTlsResult(0, 1);
                 message = $"tls certificate verification failed: {verifier.RejectionReason}";
+                _metrics.CountTlsHandshake(TlsOutcome.Failed, verifier.Dane is { Verified: false } ? ResultType.ValidationFailure : verifier.Pkix is { Verified: false } pkix ? pkix.ResultType : ResultType.ValidationFailure);
             }
             else
             {
                 var (resultType, reason) = TlsHandshakeFailure.Classify(e, observer, timeout.IsCancellationRequested);
                 AddTlsResult(0, 1, Details(resultType, reason));
                 message = $"tls handshake failed: {(reason.Length > 0 ? reason : e.Message)}";
+                _metrics.CountTlsHandshake(TlsOutcome.Failed, resultType);
             }
             throw new SmtpException(SmtpErrorReason.Tls, false, command, message, null, e);
         }
@@ -76,6 +79,11 @@ public sealed partial class SmtpClientSession
         };
         // RFC 8460 4.3: a negotiated session counts as a success.
         AddTlsResult(1, 0);
+        // Counted at the first reply after it (SmtpClientSession.ReadAsync), as the server may still refuse.
+        _pendingTlsHandshake = Dane is { Verified: true } ? (TlsOutcome.Dane, null)
+            : Pkix is { Verified: true } ? (TlsOutcome.Pkix, null)
+            : (TlsOutcome.Unverified, Dane is { Verified: false } ? ResultType.ValidationFailure : Pkix?.ResultType);
+        SmtpActivitySource.SetTls(_activity, Tls.Protocol);
         Log.TlsHandshakeDone(_logger, Tls.Protocol, Tls.CipherSuite, _remoteHostname.Ascii, Pkix?.Verified ?? false);
     }
 }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
+using SmtpDeliver.Diagnostics;
 using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Smtp;
@@ -28,6 +30,9 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
     private readonly string _remoteIp;
     private readonly TlsRptResult _recipientDomainResult;
     private readonly TlsRptResult _hostResult;
+    private readonly SmtpMetrics _metrics;
+    private readonly Activity? _activity;
+    private (string Outcome, string? ResultType)? _pendingTlsHandshake;
     private bool _closed;
     private bool _needRset;
     private bool _firstReadAfterHandshake;
@@ -49,6 +54,9 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
         _hostResult = options.HostResult ?? new TlsRptResult(PolicyType.NoPolicyFound, remoteHostname.Ascii);
         _transport = new SmtpTransport(stream, options.Limits, _logger, options.TraceSensitive);
         _transport.SetSessionDeadline(options.SessionTimeout);
+        _metrics = SmtpMetrics.For(options.MeterFactory);
+        // Ended in AbortAsync or Detach (SmtpClientSession.Close.cs).
+        _activity = SmtpActivitySource.StartSession(remoteHostname, options.RemoteEndPoint);
     }
 
     // A dual-mode socket reports IPv4 peers as ::ffff:a.b.c.d; TLSRPT wants the IPv4 form.
@@ -145,6 +153,7 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
         }
         catch (Exception e)
         {
+            SmtpActivitySource.RecordException(client._activity, e);
             await client.QuitAfterFailedSetupAsync(e).ConfigureAwait(false);
             throw;
         }
@@ -202,6 +211,9 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
     private async ValueTask<Reply> ReadAsync(SmtpCommand command, TimeSpan timeout, CancellationToken cancellationToken, bool? enhancedCodes = null)
     {
         Reply reply;
+        // The command duration metric: from here (the command is flushed, or its pipelined group is) to
+        // the whole reply.
+        var started = Stopwatch.GetTimestamp();
         try
         {
             reply = await _transport.ReadReplyAsync(command, enhancedCodes ?? Extensions.EnhancedStatusCodes, timeout, cancellationToken).ConfigureAwait(false);
@@ -211,11 +223,40 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
             // The server rejected the session right after the handshake we counted as a success (e.g. a
             // TLS 1.3 server refusing our client certificate): count it as a failure instead.
             AddTlsResult(-1, 1, Details(ResultType.ValidationFailure, "tls-remote-" + TlsAlert.Format(alert)));
+            _pendingTlsHandshake = (TlsOutcome.Failed, ResultType.ValidationFailure);
+            ReadFailed(command, started, e);
             throw;
         }
+        catch (Exception e)
+        {
+            ReadFailed(command, started, e);
+            throw;
+        }
+        CountPendingTlsHandshake();
+        _metrics.RecordCommand(command, started, reply.Code, null);
         _firstReadAfterHandshake = false;
         Diagnostics.Log.CommandResult(_logger, command, reply.Code, reply.EnhancedStatusCode);
         return reply;
+    }
+
+    private void ReadFailed(SmtpCommand command, long started, Exception e)
+    {
+        CountPendingTlsHandshake();
+        _metrics.RecordCommand(command, started, 0, SmtpActivitySource.ErrorType(e));
+        SmtpActivitySource.RecordException(_activity, e);
+    }
+
+    /// <summary>
+    /// Counts the last TLS handshake once its fate is known: at the first reply after it (a server may
+    /// still reject the session with an alert), or when the session ends before one.
+    /// </summary>
+    private void CountPendingTlsHandshake()
+    {
+        if (_pendingTlsHandshake is { } h)
+        {
+            _pendingTlsHandshake = null;
+            _metrics.CountTlsHandshake(h.Outcome, h.ResultType);
+        }
     }
 
     private ValueTask FlushAsync(SmtpCommand command, CancellationToken cancellationToken)

@@ -88,6 +88,13 @@ public sealed record SmtpSessionOptions
     public ILogger? Logger { get; init; }
 
     /// <summary>
+    /// Where the session's meter ("SmtpDeliver", docs/telemetry.md) is created, e.g. the host's
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> from dependency injection; <c>null</c> (the
+    /// default) for a static meter of that name.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>
     /// Show AUTH exchanges in the protocol trace instead of "***". Never enable this in production: it
     /// logs credentials. Message data is never traced, only its size.
     /// </summary>

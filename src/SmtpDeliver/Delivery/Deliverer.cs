@@ -57,6 +57,7 @@ public sealed class Deliverer
             SmtpTimeouts.CancelAfter(deadline, timeout);
         }
         var run = new DeliveryRun(request, nextHop, Stopwatch.GetTimestamp());
+        using var activity = Diagnostics.SmtpActivitySource.StartDeliveryAttempt(nextHop.ToString(), _options.Port);
         try
         {
             await RunAsync(run, deadline.Token).ConfigureAwait(false);
@@ -67,6 +68,11 @@ public sealed class Deliverer
             // uncertain) must never be sent again by a queue that saw only the cancellation.
             run.LastError = cancellationToken.IsCancellationRequested ? "delivery cancelled" : "delivery deadline passed";
         }
+        catch (Exception e)
+        {
+            Diagnostics.SmtpActivitySource.RecordException(activity, e);
+            throw;
+        }
         run.State.FailPending(RecipientStatus.Transient, null, run.LastError);
         if (_options.Logger is { } logger)
         {
@@ -75,7 +81,10 @@ public sealed class Deliverer
                 Diagnostics.Log.DeliveryAttempt(logger, a.Host, a.Address, a.TlsStatus, a.VerifiedDaneRecord, run.MtaStsPolicyId, a.Error);
             }
         }
-        return new DeliveryOutcome(run.State.Outcomes(), run.Attempts, run.DomainResult, run.HostResults) { MtaStsPolicyId = run.MtaStsPolicyId };
+        var outcome = new DeliveryOutcome(run.State.Outcomes(), run.Attempts, run.DomainResult, run.HostResults) { MtaStsPolicyId = run.MtaStsPolicyId };
+        Diagnostics.SmtpMetrics.For(_options.MeterFactory).CountRecipients(outcome.Recipients);
+        Diagnostics.DeliveryTelemetry.Finish(activity, outcome, run.LastError);
+        return outcome;
     }
 
     private static IPDomain NextHopOf(DeliveryRequest request)
@@ -289,6 +298,7 @@ public sealed class Deliverer
                 HostResult = plan.HostResult,
                 Timeouts = _options.Timeouts,
                 Logger = _options.Logger,
+                MeterFactory = _options.MeterFactory,
                 SessionTimeout = TimeLeft(run),
             };
             SmtpClientSession client;

@@ -104,6 +104,12 @@ public sealed record DeliveryOptions
 
     /// <summary>Where sessions log.</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// Where the meter ("SmtpDeliver", docs/telemetry.md) of the deliverer and its sessions is created;
+    /// <c>null</c> (the default) for a static meter of that name.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
 }
 
 /// <summary>What happened to one recipient.</summary>
