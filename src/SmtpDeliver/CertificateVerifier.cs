@@ -70,7 +70,7 @@ internal sealed class CertificateVerifier(
         if (options.DaneRecords is { } records)
         {
             // RFC 7672 2.2: with usable TLSA records, DANE decides; the failure counts for the host's policy.
-            var dane = DaneVerifier.Verify(records, sent, hostName, options.DaneMoreHostnames, options.RootCertificates);
+            var dane = DaneVerifier.Verify(records, sent, hostName, options.DaneMoreHostnames, options.RootCertificates, options.TimeProvider);
             Dane = dane;
             if (!dane.Verified)
             {
@@ -88,7 +88,7 @@ internal sealed class CertificateVerifier(
         }
 
         // PKIX is evaluated on every handshake, also when DANE verified or PKIX is not enforced.
-        var pkix = PkixVerification.Verify(sent[0], sent, hostName.Ascii, options.RootCertificates);
+        var pkix = PkixVerification.Verify(sent[0], sent, hostName.Ascii, options.RootCertificates, options.TimeProvider);
         Pkix = pkix;
         if (!pkix.Verified)
         {

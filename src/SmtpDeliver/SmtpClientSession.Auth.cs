@@ -146,8 +146,7 @@ public sealed partial class SmtpClientSession
     /// </summary>
     private async ValueTask<SaslStep> NextStepAsync(ISaslClient sasl, byte[]? challenge, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        SmtpTimeouts.CancelAfter(timeout, _timeouts.Command);
+        using var timeout = TimeoutSource.Start(_options.TimeProvider, _timeouts.Command, cancellationToken);
         try
         {
             return await sasl.NextStepAsync(challenge, timeout.Token).ConfigureAwait(false);

@@ -32,9 +32,8 @@ public sealed partial class SmtpClientSession
             options.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // One deadline for the whole handshake, within the session's deadline.
-        SmtpTimeouts.CancelAfter(timeout, _transport.SessionTimeLeft is { } left && left < _timeouts.TlsHandshake ? left : _timeouts.TlsHandshake);
+        // One deadline for the whole handshake, within the session's deadline, on the session's clock.
+        using var timeout = TimeoutSource.Start(_options.TimeProvider, _transport.SessionTimeLeft is { } left && left < _timeouts.TlsHandshake ? left : _timeouts.TlsHandshake, cancellationToken);
         try
         {
             await ssl.AuthenticateAsClientAsync(options, timeout.Token).ConfigureAwait(false);

@@ -52,7 +52,7 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
         _remoteIp = AddressText(options.RemoteEndPoint);
         _recipientDomainResult = options.RecipientDomainResult ?? new TlsRptResult(PolicyType.NoPolicyFound, remoteHostname.Ascii);
         _hostResult = options.HostResult ?? new TlsRptResult(PolicyType.NoPolicyFound, remoteHostname.Ascii);
-        _transport = new SmtpTransport(stream, options.Limits, _logger, options.TraceSensitive);
+        _transport = new SmtpTransport(stream, options.Limits, _logger, options.TraceSensitive, options.TimeProvider);
         _transport.SetSessionDeadline(options.SessionTimeout);
         _metrics = SmtpMetrics.For(options.MeterFactory);
         // Ended in AbortAsync or Detach (SmtpClientSession.Close.cs).

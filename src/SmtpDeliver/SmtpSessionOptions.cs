@@ -109,6 +109,13 @@ public sealed record SmtpSessionOptions
     /// </summary>
     public TimeSpan? SessionTimeout { get; init; }
 
+    /// <summary>
+    /// The clock for every deadline and timer of the session (each reply, write, TLS handshake, AUTH step,
+    /// <see cref="SessionTimeout"/>) and for certificate validity in PKIX and DANE verification.
+    /// <see cref="TimeProvider.System"/> by default; tests pass a fake clock to make timeouts happen without waiting.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>Caps on reply sizes.</summary>
     public ReplyLimits Limits { get; init; } = ReplyLimits.Default;
 

@@ -66,7 +66,11 @@ public sealed record SmtpTimeouts
     /// <summary>The longest timer .NET can arm (uint.MaxValue - 1 milliseconds).</summary>
     internal const double MaxTimerSeconds = 4_294_967.294;
 
-    /// <summary>Arms <paramref name="source"/> to cancel after <paramref name="timeout"/>; a timeout beyond a timer's range (or infinite) never fires.</summary>
+    /// <summary>
+    /// Arms <paramref name="source"/> to cancel after <paramref name="timeout"/>; a timeout beyond a timer's range (or infinite) never fires.
+    /// The timer runs on the clock the source was created with (<c>new CancellationTokenSource(delay, timeProvider)</c>,
+    /// <see cref="TimeoutSource"/>), so a fake clock in tests drives it.
+    /// </summary>
     internal static void CancelAfter(CancellationTokenSource source, TimeSpan timeout)
     {
         if (timeout != Timeout.InfiniteTimeSpan && timeout.TotalSeconds < MaxTimerSeconds)

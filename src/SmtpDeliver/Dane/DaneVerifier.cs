@@ -27,8 +27,22 @@ public static class DaneVerifier
     /// <param name="allowedHost">The name the leaf must be valid for (DANE-TA, PKIX-*): the TLSA base domain.</param>
     /// <param name="moreAllowedHosts">Further allowed names, e.g. the MX host name before CNAME expansion (RFC 7672 3.2.2).</param>
     /// <param name="pkixRoots">Roots for the PKIX usages.</param>
-    public static DaneVerification Verify(IReadOnlyList<TlsaRecord> records, IReadOnlyList<X509Certificate2> peerCertificates, Domain allowedHost, IReadOnlyList<Domain> moreAllowedHosts, X509Certificate2Collection? pkixRoots)
+    public static DaneVerification Verify(IReadOnlyList<TlsaRecord> records, IReadOnlyList<X509Certificate2> peerCertificates, Domain allowedHost, IReadOnlyList<Domain> moreAllowedHosts, X509Certificate2Collection? pkixRoots) =>
+        Verify(records, peerCertificates, allowedHost, moreAllowedHosts, pkixRoots, TimeProvider.System);
+
+    /// <summary>
+    /// As <see cref="Verify(IReadOnlyList{TlsaRecord}, IReadOnlyList{X509Certificate2}, Domain, IReadOnlyList{Domain}, X509Certificate2Collection?)"/>,
+    /// with "now" for the validity checks of DANE-TA chains and the PKIX usages read from <paramref name="timeProvider"/>.
+    /// </summary>
+    /// <param name="records">The TLSA records; an empty list does not verify.</param>
+    /// <param name="peerCertificates">The certificates the server sent, leaf first.</param>
+    /// <param name="allowedHost">The name the leaf must be valid for (DANE-TA, PKIX-*): the TLSA base domain.</param>
+    /// <param name="moreAllowedHosts">Further allowed names, e.g. the MX host name before CNAME expansion (RFC 7672 3.2.2).</param>
+    /// <param name="pkixRoots">Roots for the PKIX usages.</param>
+    /// <param name="timeProvider">The clock certificate validity is checked against.</param>
+    public static DaneVerification Verify(IReadOnlyList<TlsaRecord> records, IReadOnlyList<X509Certificate2> peerCertificates, Domain allowedHost, IReadOnlyList<Domain> moreAllowedHosts, X509Certificate2Collection? pkixRoots, TimeProvider timeProvider)
     {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(peerCertificates);
         ArgumentNullException.ThrowIfNull(moreAllowedHosts);
@@ -47,10 +61,11 @@ public static class DaneVerifier
         }
         names.AddRange(moreAllowedHosts.Where(d => !d.IsEmpty).Select(d => d.Ascii));
 
+        var now = PkixVerification.Now(timeProvider);
         var errors = new List<DaneRecordError>();
         foreach (var record in records)
         {
-            var error = VerifyRecordSafely(record, peerCertificates, names, pkixRoots);
+            var error = VerifyRecordSafely(record, peerCertificates, names, pkixRoots, now);
             if (error is null)
             {
                 return new DaneVerification(true, record, []);
@@ -70,11 +85,11 @@ public static class DaneVerifier
     /// (or a full certificate in a record) is remote input, and a record that cannot be checked is an error
     /// of that record only, so the next record is still tried (RFC 7671 5).
     /// </summary>
-    private static DaneRecordError? VerifyRecordSafely(TlsaRecord record, IReadOnlyList<X509Certificate2> sent, List<string> names, X509Certificate2Collection? pkixRoots)
+    private static DaneRecordError? VerifyRecordSafely(TlsaRecord record, IReadOnlyList<X509Certificate2> sent, List<string> names, X509Certificate2Collection? pkixRoots, DateTime now)
     {
         try
         {
-            return VerifyRecord(record, sent, names, pkixRoots);
+            return VerifyRecord(record, sent, names, pkixRoots, now);
         }
 #pragma warning disable CA1031 // Remote certificate content must not turn into an exception out of the TLS validation callback.
         catch (Exception e)
@@ -85,7 +100,7 @@ public static class DaneVerifier
     }
 
     /// <summary>Null when the record verifies; <see cref="Mismatch"/> for a plain mismatch; else the error.</summary>
-    private static DaneRecordError? VerifyRecord(TlsaRecord record, IReadOnlyList<X509Certificate2> sent, List<string> names, X509Certificate2Collection? pkixRoots)
+    private static DaneRecordError? VerifyRecord(TlsaRecord record, IReadOnlyList<X509Certificate2> sent, List<string> names, X509Certificate2Collection? pkixRoots, DateTime now)
     {
         var leaf = sent[0];
         switch (record.Usage)
@@ -97,22 +112,22 @@ public static class DaneVerifier
                 {
                     return Mismatch;
                 }
-                return Pkix(record, leaf, sent, names, pkixRoots, _ => true);
+                return Pkix(record, leaf, sent, names, pkixRoots, now, _ => true);
             case TlsaUsage.PkixTa:
-                return Pkix(record, leaf, sent, names, pkixRoots, chain => chain.Any(c => Matches(record, c)));
+                return Pkix(record, leaf, sent, names, pkixRoots, now, chain => chain.Any(c => Matches(record, c)));
             case TlsaUsage.DaneTa:
-                return DaneTrustAnchor(record, leaf, sent, names);
+                return DaneTrustAnchor(record, leaf, sent, names, now);
             default:
                 return Mismatch;
         }
     }
 
-    private static DaneRecordError? Pkix(TlsaRecord record, X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sent, List<string> names, X509Certificate2Collection? roots, Func<IReadOnlyList<X509Certificate2>, bool> chainMatches)
+    private static DaneRecordError? Pkix(TlsaRecord record, X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sent, List<string> names, X509Certificate2Collection? roots, DateTime now, Func<IReadOnlyList<X509Certificate2>, bool> chainMatches)
     {
         DaneRecordError? last = null;
         foreach (var name in names.DefaultIfEmpty(string.Empty))
         {
-            var pkix = PkixVerification.Verify(leaf, sent, name, roots, out var chain);
+            var pkix = PkixVerification.Verify(leaf, sent, name, roots, now, out var chain);
             if (pkix.Verified)
             {
                 if (chainMatches(chain))
@@ -128,7 +143,7 @@ public static class DaneVerifier
     }
 
     // RFC 7672 3.1.2: the trust anchor may be any certificate the server sent, or a full certificate in the record.
-    private static DaneRecordError? DaneTrustAnchor(TlsaRecord record, X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sent, List<string> names)
+    private static DaneRecordError? DaneTrustAnchor(TlsaRecord record, X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sent, List<string> names, DateTime now)
     {
         X509Certificate2? anchor = null;
         if (record is { Selector: TlsaSelector.Cert, MatchingType: TlsaMatchingType.Full })
@@ -158,7 +173,7 @@ public static class DaneVerifier
         {
             return Mismatch;
         }
-        if (TrustAnchorChain.Verify(record, leaf, anchor, intermediates, DateTime.Now) is { } error)
+        if (TrustAnchorChain.Verify(record, leaf, anchor, intermediates, now) is { } error)
         {
             return error;
         }

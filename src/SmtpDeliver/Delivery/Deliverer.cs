@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Net;
 using SmtpDeliver.Dane;
@@ -22,14 +21,18 @@ public sealed class Deliverer
 {
     private readonly DeliveryOptions _options;
     private readonly MtaStsPolicySource? _mtaSts;
+    private readonly TimeProvider _time;
+    private readonly Dialer _dialer;
 
     /// <summary>A deliverer with the given options.</summary>
     public Deliverer(DeliveryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _time = options.TimeProvider;
+        _dialer = options.Dialer.On(_time);
         _mtaSts = !options.UseMtaSts ? null
-            : options.MtaSts ?? new MtaStsPolicySource(options.Resolver) { RootCertificates = options.RootCertificates };
+            : options.MtaSts ?? new MtaStsPolicySource(options.Resolver) { RootCertificates = options.RootCertificates, TimeProvider = _time };
     }
 
     private enum HostOutcome
@@ -51,12 +54,8 @@ public sealed class Deliverer
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.MailFrom);
         var nextHop = NextHopOf(request);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (_options.DeliveryTimeout is { } timeout)
-        {
-            SmtpTimeouts.CancelAfter(deadline, timeout);
-        }
-        var run = new DeliveryRun(request, nextHop, Stopwatch.GetTimestamp());
+        using var deadline = TimeoutSource.Start(_time, _options.DeliveryTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
+        var run = new DeliveryRun(request, nextHop, _time.GetTimestamp());
         using var activity = Diagnostics.SmtpActivitySource.StartDeliveryAttempt(nextHop.ToString(), _options.Port);
         try
         {
@@ -265,7 +264,7 @@ public sealed class Deliverer
         {
             return null;
         }
-        var left = timeout - Stopwatch.GetElapsedTime(run.Started);
+        var left = timeout - _time.GetElapsedTime(run.Started);
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
@@ -279,8 +278,8 @@ public sealed class Deliverer
             DialedConnection connection;
             try
             {
-                var dialDeadline = left is { } l ? DateTimeOffset.UtcNow + l : (DateTimeOffset?)null;
-                connection = await _options.Dialer.DialAsync(host, [address], _options.Port, dialDeadline, run.History, cancellationToken).ConfigureAwait(false);
+                var dialDeadline = left is { } l ? _time.GetUtcNow() + l : (DateTimeOffset?)null;
+                connection = await _dialer.DialAsync(host, [address], _options.Port, dialDeadline, run.History, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException e)
             {
@@ -300,6 +299,7 @@ public sealed class Deliverer
                 Logger = _options.Logger,
                 MeterFactory = _options.MeterFactory,
                 SessionTimeout = TimeLeft(run),
+                TimeProvider = _time,
             };
             SmtpClientSession client;
             try

@@ -99,6 +99,16 @@ public sealed record DeliveryOptions
     /// </summary>
     public TimeSpan? DeliveryTimeout { get; init; }
 
+    /// <summary>
+    /// The clock for the whole delivery: <see cref="DeliveryTimeout"/>, the time left for dialing and for each
+    /// session, the dialer's per-address timeouts (the <see cref="Dialer"/> is used on this clock), every
+    /// SMTP deadline and certificate validity (<see cref="SmtpSessionOptions.TimeProvider"/>), and the default
+    /// MTA-STS source's cache and fetch deadline (an <see cref="MtaSts"/> source given here keeps its own
+    /// <see cref="Delivery.MtaSts.MtaStsPolicySource.TimeProvider"/>). <see cref="TimeProvider.System"/> by default;
+    /// tests pass a fake clock. DNS lookups keep the resolver's own timeouts.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>Randomness for ordering equal-preference MX hosts (RFC 5321 5.1); <see cref="Random.Shared"/> when <c>null</c>.</summary>
     public Random? Random { get; init; }
 

@@ -36,6 +36,18 @@ public sealed class Dialer
     public IReadOnlyList<IPAddress> LocalAddresses { get; init; } = [];
 
     /// <summary>
+    /// The clock for the per-address timeouts and for the time left until a deadline;
+    /// <see cref="TimeProvider.System"/> by default. A <see cref="Deliverer"/> dials on its own
+    /// <see cref="DeliveryOptions.TimeProvider"/>, whatever this says.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>This dialer on the clock <paramref name="timeProvider"/>: itself when it is on it already.</summary>
+    internal Dialer On(TimeProvider timeProvider) => ReferenceEquals(TimeProvider, timeProvider)
+        ? this
+        : new Dialer { Connect = Connect, LocalAddresses = LocalAddresses, TimeProvider = timeProvider };
+
+    /// <summary>
     /// Connects to the first address that answers. Each address gets 30 s, or the time left until
     /// <paramref name="deadline"/> divided by the number of addresses.
     /// </summary>
@@ -54,7 +66,7 @@ public sealed class Dialer
         {
             throw new ArgumentException($"no addresses to dial for {host}", nameof(addresses));
         }
-        var timeout = deadline is { } d ? (d - DateTimeOffset.UtcNow) / addresses.Count : DefaultTimeout;
+        var timeout = deadline is { } d ? (d - TimeProvider.GetUtcNow()) / addresses.Count : DefaultTimeout;
         if (timeout <= TimeSpan.Zero)
         {
             timeout = TimeSpan.FromMilliseconds(1);
@@ -63,8 +75,7 @@ public sealed class Dialer
         foreach (var address in addresses)
         {
             var local = LocalAddresses.FirstOrDefault(l => l.AddressFamily == address.AddressFamily);
-            using var perAddress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            SmtpTimeouts.CancelAfter(perAddress, timeout);
+            using var perAddress = TimeoutSource.Start(TimeProvider, timeout, cancellationToken);
             try
             {
                 var socket = await Connect(new IPEndPoint(address, port), local, perAddress.Token).ConfigureAwait(false);

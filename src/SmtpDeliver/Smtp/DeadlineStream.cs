@@ -10,8 +10,9 @@ namespace SmtpDeliver.Smtp;
 internal sealed class DeadlineStream : Stream
 {
     // Reads and writes run concurrently in pipelined transactions: each has its own timer.
-    private CancellationTokenSource _readTimer = new();
-    private CancellationTokenSource _writeTimer = new();
+    private readonly TimeProvider _time;
+    private CancellationTokenSource _readTimer;
+    private CancellationTokenSource _writeTimer;
     private long _readDeadline = long.MaxValue;
     private long _writeDeadline = long.MaxValue;
     private long _sessionDeadline = long.MaxValue;
@@ -22,7 +23,18 @@ internal sealed class DeadlineStream : Stream
     private bool _readBySession;
     private bool _writeBySession;
 
-    public DeadlineStream(Stream inner) => Inner = inner;
+    /// <summary>Bounds <paramref name="inner"/>; every deadline is measured, and every timer runs, on <paramref name="timeProvider"/> (the system clock when <c>null</c>).</summary>
+    public DeadlineStream(Stream inner, TimeProvider? timeProvider = null)
+    {
+        Inner = inner;
+        _time = timeProvider ?? TimeProvider.System;
+        _readTimer = NewTimer(_time);
+        _writeTimer = NewTimer(_time);
+    }
+
+    // A source whose CancelAfter runs on the provider's clock. TryReset succeeds only on the system clock's
+    // timers; on another provider's it fails and Arm makes a new source, so a fake clock costs an allocation only.
+    private static CancellationTokenSource NewTimer(TimeProvider time) => new(Timeout.InfiniteTimeSpan, time);
 
     /// <summary>The stream operations go to; replaced after a TLS handshake.</summary>
     public Stream Inner { get; set; }
@@ -51,20 +63,20 @@ internal sealed class DeadlineStream : Stream
     /// <summary>The time left until the session deadline; <c>null</c> when there is none.</summary>
     public TimeSpan? SessionTimeLeft => _sessionDeadline == long.MaxValue ? null : Left(_sessionDeadline);
 
-    private static long Deadline(TimeSpan timeout)
+    private long Deadline(TimeSpan timeout)
     {
         if (timeout == Timeout.InfiniteTimeSpan || timeout.TotalSeconds >= SmtpTimeouts.MaxTimerSeconds)
         {
             return long.MaxValue;
         }
-        var ticks = (long)(Math.Max(0, timeout.TotalSeconds) * System.Diagnostics.Stopwatch.Frequency);
-        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var ticks = (long)(Math.Max(0, timeout.TotalSeconds) * _time.TimestampFrequency);
+        var now = _time.GetTimestamp();
         return ticks > long.MaxValue - now ? long.MaxValue : now + ticks;
     }
 
-    private static TimeSpan Left(long deadline) => deadline == long.MaxValue
+    private TimeSpan Left(long deadline) => deadline == long.MaxValue
         ? Timeout.InfiniteTimeSpan
-        : TimeSpan.FromSeconds(Math.Max(0, deadline - System.Diagnostics.Stopwatch.GetTimestamp()) / (double)System.Diagnostics.Stopwatch.Frequency);
+        : TimeSpan.FromSeconds(Math.Max(0, deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) =>
         a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;
@@ -159,12 +171,12 @@ internal sealed class DeadlineStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("an smtp connection cannot seek");
     public override void SetLength(long value) => throw new NotSupportedException("an smtp connection has no length");
 
-    private static CancellationToken Arm(ref CancellationTokenSource timer, TimeSpan timeout, CancellationToken cancellationToken, out CancellationTokenRegistration registration)
+    private CancellationToken Arm(ref CancellationTokenSource timer, TimeSpan timeout, CancellationToken cancellationToken, out CancellationTokenRegistration registration)
     {
         if (!timer.TryReset())
         {
             timer.Dispose();
-            timer = new CancellationTokenSource();
+            timer = NewTimer(_time);
         }
         SmtpTimeouts.CancelAfter(timer, timeout);
         registration = cancellationToken.CanBeCanceled

@@ -28,13 +28,13 @@ internal sealed class SmtpTransport : IDisposable
     private int _lineStart;
     private int _sensitiveFrom = -1;
 
-    public SmtpTransport(Stream raw, ReplyLimits limits, ILogger logger, bool traceSensitive)
+    public SmtpTransport(Stream raw, ReplyLimits limits, ILogger logger, bool traceSensitive, TimeProvider? timeProvider = null)
     {
         Raw = raw;
         _limits = limits;
         _logger = logger;
         _traceSensitive = traceSensitive;
-        _io = new DeadlineStream(raw);
+        _io = new DeadlineStream(raw, timeProvider);
         _readBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(4096, limits.MaxLineLength + 2));
         _writeBuffer = ArrayPool<byte>.Shared.Rent(1024);
     }

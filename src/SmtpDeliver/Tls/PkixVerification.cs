@@ -22,17 +22,30 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
     /// nothing is fetched: issuers the server did not send are not downloaded (<see cref="OfflineChainPolicy"/>).
     /// </summary>
     public static PkixVerification Verify(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sentCertificates, string hostName, X509Certificate2Collection? roots) =>
-        Verify(leaf, sentCertificates, hostName, roots, out _);
+        Verify(leaf, sentCertificates, hostName, roots, TimeProvider.System);
 
-    /// <summary>As <see cref="Verify(X509Certificate2, IReadOnlyList{X509Certificate2}, string, X509Certificate2Collection?)"/>, also giving the chain built, leaf first.</summary>
-    internal static PkixVerification Verify(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sentCertificates, string hostName, X509Certificate2Collection? roots, out IReadOnlyList<X509Certificate2> chainCertificates)
+    /// <summary>
+    /// As <see cref="Verify(X509Certificate2, IReadOnlyList{X509Certificate2}, string, X509Certificate2Collection?)"/>,
+    /// with "now" for every certificate's validity period (RFC 5280 6.1.3 (a)(2)) read from <paramref name="timeProvider"/>.
+    /// </summary>
+    public static PkixVerification Verify(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sentCertificates, string hostName, X509Certificate2Collection? roots, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        return Verify(leaf, sentCertificates, hostName, roots, Now(timeProvider), out _);
+    }
+
+    /// <summary>The provider's time as a local <see cref="DateTime"/>, comparable with <see cref="X509Certificate2.NotBefore"/> and <see cref="X509Certificate2.NotAfter"/> (both local).</summary>
+    internal static DateTime Now(TimeProvider timeProvider) => timeProvider.GetUtcNow().LocalDateTime;
+
+    /// <summary>As <see cref="Verify(X509Certificate2, IReadOnlyList{X509Certificate2}, string, X509Certificate2Collection?, TimeProvider)"/> at the local time <paramref name="now"/>, also giving the chain built, leaf first.</summary>
+    internal static PkixVerification Verify(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> sentCertificates, string hostName, X509Certificate2Collection? roots, DateTime now, out IReadOnlyList<X509Certificate2> chainCertificates)
     {
         ArgumentNullException.ThrowIfNull(leaf);
         ArgumentNullException.ThrowIfNull(sentCertificates);
         using var chain = new X509Chain { ChainPolicy = OfflineChainPolicy() };
         var policy = chain.ChainPolicy;
         policy.ApplicationPolicy.Add(ServerAuthentication);
-        policy.VerificationTime = DateTime.Now;
+        policy.VerificationTime = now;
         if (roots is not null)
         {
             policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -70,7 +83,6 @@ public sealed record PkixVerification(bool Verified, string ResultType, string R
             flags |= s.Status;
         }
         // The leaf's own validity period also counts when the chain could not be built at all.
-        var now = DateTime.Now;
         if (now < leaf.NotBefore || now > leaf.NotAfter)
         {
             flags |= X509ChainStatusFlags.NotTimeValid;

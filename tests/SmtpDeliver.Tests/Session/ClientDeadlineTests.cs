@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
@@ -93,21 +94,27 @@ public class ClientDeadlineTests
         await s.CompletionAsync();
     }
 
+    // Issue 12: driven by a fake clock, no waiting: the session's 3 minutes end before the MAIL reply's 30.
     [Fact]
     public async Task Session_timeout_caps_every_step()
     {
+        var clock = new FakeTimeProvider();
+        var mailSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var s = ScriptedSmtpServer.Start(async ss =>
         {
             await ss.WriteLineAsync("220 mx.example");
             await ss.ExpectAsync("EHLO localhost");
             await ss.TrickleAsync("250 mx.example\r\n", TimeSpan.FromMilliseconds(20));
             await ss.ExpectAsync("MAIL FROM:<a@example.org>");
+            mailSeen.SetResult();
             // Never answers.
             await ss.ReadLineAsync();
         });
-        await using var client = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)), SessionTimeout = TimeSpan.FromSeconds(3) }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
-        var e = await Assert.ThrowsAsync<SmtpException>(async () =>
-            await client.DeliverAsync("a@example.org", "b@example.org", 3, new MemoryStream("x\r\n"u8.ToArray())).WaitAsync(TimeSpan.FromSeconds(20)));
+        await using var client = await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), (new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromMinutes(30)), SessionTimeout = TimeSpan.FromMinutes(3), TimeProvider = clock }) with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
+        var deliver = client.DeliverAsync("a@example.org", "b@example.org", 3, new MemoryStream("x\r\n"u8.ToArray()));
+        await mailSeen.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        clock.Advance(TimeSpan.FromMinutes(3));
+        var e = await Assert.ThrowsAsync<SmtpException>(async () => await deliver.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(SmtpErrorReason.Timeout, e.Reason);
         Assert.Contains("session deadline", e.Message, StringComparison.Ordinal);
     }

@@ -80,6 +80,13 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
     /// </summary>
     public TimeSpan FetchFailureCacheTime { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The clock for policy expiry (max_age, RFC 8461 3.2), remembered fetch failures, the fetch deadline
+    /// (<see cref="FetchTimeout"/>) and the policy host's certificate validity. <see cref="TimeProvider.System"/>
+    /// by default; tests pass a fake clock.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>Most domains whose failed fetch is remembered; beyond it, those closest to expiry are dropped.</summary>
     public int MaxFetchFailuresCached { get; init; } = 10_000;
 
@@ -89,7 +96,7 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<MtaStsLookup> GetAsync(Domain domain, CancellationToken cancellationToken = default)
     {
-        var cached = _cache.TryGet(domain, out var c) && c.Expires > DateTimeOffset.UtcNow ? c : null;
+        var cached = _cache.TryGet(domain, out var c) && c.Expires > TimeProvider.GetUtcNow() ? c : null;
         var txt = await resolver.LookupTxtAsync($"_mta-sts.{domain.Ascii}.", cancellationToken).ConfigureAwait(false);
         var records = txt.Records.Where(MtaStsRecord.IsMtaStsRecord).ToList();
         MtaStsRecord record;
@@ -110,7 +117,7 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
         {
             return new MtaStsLookup(cached.Policy, cached.Id, null);
         }
-        if (FetchFailureCacheTime > TimeSpan.Zero && Failures.TryGet(domain, DateTimeOffset.UtcNow, out var recent))
+        if (FetchFailureCacheTime > TimeSpan.Zero && Failures.TryGet(domain, TimeProvider.GetUtcNow(), out var recent))
         {
             // Failed moments ago: the same failure, without another fetch. RFC 8461 5.1: a cached policy still applies.
             return new MtaStsLookup(cached?.Policy, cached?.Id, recent);
@@ -120,13 +127,13 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
         {
             if (FetchFailureCacheTime > TimeSpan.Zero)
             {
-                var now = DateTimeOffset.UtcNow;
+                var now = TimeProvider.GetUtcNow();
                 Failures.Store(domain, failure!, now + FetchFailureCacheTime, now);
             }
             return new MtaStsLookup(cached?.Policy, cached?.Id, failure);
         }
         _failures?.Remove(domain);
-        _cache.Store(domain, new CachedMtaStsPolicy(record.Id, policy, DateTimeOffset.UtcNow + policy.MaxAge));
+        _cache.Store(domain, new CachedMtaStsPolicy(record.Id, policy, TimeProvider.GetUtcNow() + policy.MaxAge));
         return new MtaStsLookup(policy, record.Id, null);
     }
 
@@ -152,8 +159,7 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
         var host = "mta-sts." + domain.Ascii;
         PkixVerification? pkix = null;
         // One deadline over everything: DNS, connect, TLS, headers and body (RFC 8461 3.3).
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        SmtpTimeouts.CancelAfter(deadline, FetchTimeout);
+        using var deadline = TimeoutSource.Start(TimeProvider, FetchTimeout, cancellationToken);
         using var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -192,7 +198,7 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
                     var leaf = new X509Certificate2(certificate);
                     var sent = new List<X509Certificate2> { leaf };
                     sent.AddRange((chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>() ?? []).Select(x => new X509Certificate2(x)));
-                    pkix = PkixVerification.Verify(leaf, sent, host, RootCertificates);
+                    pkix = PkixVerification.Verify(leaf, sent, host, RootCertificates, TimeProvider);
                     return pkix.Verified;
                 },
             },
