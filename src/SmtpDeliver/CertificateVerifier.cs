@@ -3,7 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Diagnostics;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;

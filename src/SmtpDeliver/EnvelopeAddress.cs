@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Net;
 using System.Text;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 
 namespace SmtpDeliver;

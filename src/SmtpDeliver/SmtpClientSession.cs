@@ -4,7 +4,6 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Diagnostics;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Smtp;
 using SmtpDeliver.Tls;

@@ -3,7 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Names;
 using SmtpDeliver.Sasl;
-using SmtpDeliver.Tls;
 
 namespace SmtpDeliver;
 

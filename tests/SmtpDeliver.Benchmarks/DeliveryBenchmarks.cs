@@ -4,7 +4,6 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using MailKit.Security;
 using MimeKit;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Benchmarks;

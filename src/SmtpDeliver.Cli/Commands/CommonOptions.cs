@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Dns;

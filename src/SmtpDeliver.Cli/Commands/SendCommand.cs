@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net.Sockets;
 using System.Text.Json;
 using MimeKit;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Sasl;
 using SmtpDeliver.TlsRpt;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tls;
 

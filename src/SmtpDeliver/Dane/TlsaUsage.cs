@@ -12,23 +12,3 @@ public enum TlsaUsage : byte
     /// <summary>DANE-EE (3): domain-issued certificate; only the server certificate is matched.</summary>
     DaneEe = 3,
 }
-
-/// <summary>TLSA selector (RFC 6698 section 2.1.2): which part of the certificate is matched.</summary>
-public enum TlsaSelector : byte
-{
-    /// <summary>Cert (0): the full DER certificate.</summary>
-    Cert = 0,
-    /// <summary>SPKI (1): the DER SubjectPublicKeyInfo.</summary>
-    Spki = 1,
-}
-
-/// <summary>TLSA matching type (RFC 6698 section 2.1.3): how the selected data is compared.</summary>
-public enum TlsaMatchingType : byte
-{
-    /// <summary>Full (0): exact bytes.</summary>
-    Full = 0,
-    /// <summary>SHA2-256 (1): SHA-256 hash, 32 bytes.</summary>
-    Sha256 = 1,
-    /// <summary>SHA2-512 (2): SHA-512 hash, 64 bytes.</summary>
-    Sha512 = 2,
-}

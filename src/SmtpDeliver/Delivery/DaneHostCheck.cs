@@ -1,41 +1,9 @@
 using System.Net.Sockets;
 using System.Net;
-using SmtpDeliver.Dane;
 using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Delivery;
-
-/// <summary>The verdict of <c>DaneHostCheck.VerifyAsync</c>.</summary>
-public enum DaneHostOutcome
-{
-    /// <summary>DANE applies and every address presented a certificate matching a TLSA record.</summary>
-    Verified,
-    /// <summary>DANE applies and at least one address failed: mismatch, no STARTTLS, handshake or connection failure.</summary>
-    Failed,
-    /// <summary>DANE does not apply: insecure (not DNSSEC-authentic) answers, no TLSA records, or only unusable ones.</summary>
-    NotApplicable,
-    /// <summary>A DNS lookup failed temporarily (SERVFAIL, including bogus DNSSEC, or timeout).</summary>
-    TemporaryDnsFailure,
-}
-
-/// <summary>The DANE check of one address.</summary>
-/// <param name="Address">The address connected to.</param>
-/// <param name="Verified">True when a TLSA record matched.</param>
-/// <param name="VerifiedRecord">The record that matched.</param>
-/// <param name="Tls">The TLS connection, when the handshake completed.</param>
-/// <param name="Error">Why it failed; empty when verified.</param>
-public sealed record DaneAddressCheck(IPAddress Address, bool Verified, TlsaRecord? VerifiedRecord, Tls.TlsConnectionInfo? Tls, string Error);
-
-/// <summary>The DANE check of one host.</summary>
-/// <param name="Host">The host checked.</param>
-/// <param name="Outcome">The verdict.</param>
-/// <param name="Authentic">True when the first answer for the host name (its addresses, or its first CNAME) was DNSSEC-authentic (RFC 7672 2.2.2).</param>
-/// <param name="BaseDomain">The TLSA base domain; empty when not looked up.</param>
-/// <param name="Records">All authentic TLSA records found, usable or not.</param>
-/// <param name="Addresses">One check per address; empty when DANE does not apply.</param>
-/// <param name="Error">For <see cref="DaneHostOutcome.TemporaryDnsFailure"/> and address failures, a description.</param>
-public sealed record DaneHostReport(Domain Host, DaneHostOutcome Outcome, bool Authentic, Domain BaseDomain, IReadOnlyList<TlsaRecord> Records, IReadOnlyList<DaneAddressCheck> Addresses, string Error);
 
 /// <summary>
 /// Verifies DANE for an SMTP host as a sending MTA would (RFC 7672): authentic addresses, TLSA records at

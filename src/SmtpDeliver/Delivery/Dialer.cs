@@ -1,24 +1,8 @@
 using System.Net.Sockets;
 using System.Net;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Delivery;
-
-/// <summary>Opens a TCP connection; replace it to go through a proxy. The default connects directly.</summary>
-/// <param name="remote">Where to connect.</param>
-/// <param name="local">The local address to bind, or <c>null</c>.</param>
-/// <param name="cancellationToken">Cancels, also on the dialer's per-address timeout.</param>
-public delegate Task<Socket> ConnectFunction(IPEndPoint remote, IPAddress? local, CancellationToken cancellationToken);
-
-/// <summary>A connection the dialer made, and to which address.</summary>
-/// <param name="Socket">The connected socket, with Nagle off.</param>
-/// <param name="Address">The address connected to.</param>
-public sealed record DialedConnection(Socket Socket, IPAddress Address) : IDisposable
-{
-    /// <summary>Closes the socket (when not handed to a client, which then owns it).</summary>
-    public void Dispose() => Socket.Dispose();
-}
 
 /// <summary>
 /// Connects to a host's addresses in order until one answers (RFC 5321 5.1). It keeps no state between

@@ -1,16 +1,5 @@
 namespace SmtpDeliver.Dns;
 
-/// <summary>The outcome of a DNS lookup.</summary>
-public enum DnsStatus
-{
-    /// <summary>Records were found.</summary>
-    Success,
-    /// <summary>The name does not exist (NXDOMAIN) or has no records of the type (NODATA).</summary>
-    NotFound,
-    /// <summary>The lookup failed: SERVFAIL (also a DNSSEC validation failure), timeout, refused.</summary>
-    TemporaryFailure,
-}
-
 /// <summary>
 /// The answer to a DNS lookup: status, records, and whether the answer was authentic — the AD bit from
 /// a trusted validating resolver, meaning DNSSEC validated it (RFC 4035 3.2.3). Not-found answers carry
@@ -34,20 +23,4 @@ public static class DnsResult
 
     /// <summary>A temporary failure; never authentic.</summary>
     public static DnsResult<T> Temporary<T>(string error) => new(DnsStatus.TemporaryFailure, [], false, error);
-}
-
-/// <summary>An MX record (RFC 5321 5.1).</summary>
-/// <param name="Host">The mail exchanger, absolute with trailing dot, "." for a null MX (RFC 7505).</param>
-/// <param name="Preference">Lower is preferred.</param>
-public sealed record MxRecord(string Host, int Preference);
-
-/// <summary>Which address families a lookup asks for.</summary>
-public enum AddressFamilyFilter
-{
-    /// <summary>IPv4 and IPv6 ("ip").</summary>
-    Any,
-    /// <summary>IPv4 only ("ip4").</summary>
-    IPv4,
-    /// <summary>IPv6 only ("ip6").</summary>
-    IPv6,
 }

@@ -6,7 +6,6 @@ using SmtpDeliver.Dane;
 using TlsaRecord = SmtpDeliver.Dane.TlsaRecord;
 using TlsaSelector = SmtpDeliver.Dane.TlsaSelector;
 using TlsaMatchingType = SmtpDeliver.Dane.TlsaMatchingType;
-using MxRecord = SmtpDeliver.Dns.MxRecord;
 
 namespace SmtpDeliver.Dns;
 

@@ -2,40 +2,6 @@ using System.Text;
 
 namespace SmtpDeliver.TlsRpt;
 
-/// <summary>Why a TLSRPT DNS record could not be used.</summary>
-public enum TlsRptRecordError
-{
-    /// <summary>No TXT record at _smtp._tls.&lt;domain&gt; starts with "v=TLSRPTv1".</summary>
-    NoRecord,
-    /// <summary>More than one TLSRPT record (RFC 8460 3: then none applies).</summary>
-    MultipleRecords,
-    /// <summary>The record does not follow RFC 8460 3 syntax.</summary>
-    Syntax,
-}
-
-/// <summary>A TLSRPT record could not be used; see <see cref="Error"/>.</summary>
-public sealed class TlsRptRecordException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public TlsRptRecordException(TlsRptRecordError error, string message) : base(message) => Error = error;
-
-    /// <summary>Creates the exception (syntax error).</summary>
-    public TlsRptRecordException(string message) : this(TlsRptRecordError.Syntax, message)
-    {
-    }
-
-    /// <summary>Creates the exception with a cause (syntax error).</summary>
-    public TlsRptRecordException(string message, Exception innerException) : base(message, innerException) => Error = TlsRptRecordError.Syntax;
-
-    /// <summary>Creates the exception (syntax error).</summary>
-    public TlsRptRecordException() : this("invalid tlsrpt record")
-    {
-    }
-
-    /// <summary>What is wrong.</summary>
-    public TlsRptRecordError Error { get; }
-}
-
 /// <summary>
 /// The TLSRPT policy record published as TXT at <c>_smtp._tls.&lt;domain&gt;</c> (RFC 8460 3):
 /// "v=TLSRPTv1; rua=mailto:…,https://…" with optional extensions.

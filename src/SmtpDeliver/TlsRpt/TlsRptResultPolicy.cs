@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using SmtpDeliver.Names;
 
 namespace SmtpDeliver.TlsRpt;
 

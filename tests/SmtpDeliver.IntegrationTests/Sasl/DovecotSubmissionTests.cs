@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Sasl;
 

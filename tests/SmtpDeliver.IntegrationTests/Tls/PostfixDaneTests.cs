@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using SmtpDeliver.Dane;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.TlsRpt;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.TlsRpt;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
 using SmtpDeliver.Dane;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
 

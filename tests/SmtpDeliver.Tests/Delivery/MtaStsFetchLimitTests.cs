@@ -5,7 +5,6 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SmtpDeliver.Delivery.MtaSts;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Testing;
 using SmtpDeliver.Tests.Support;

@@ -1,6 +1,5 @@
 using CsCheck;
 using SmtpDeliver.Delivery.MtaSts;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Tests.Delivery;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Delivery;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Testing;
 using SmtpDeliver.Tests.Support;

@@ -1,4 +1,3 @@
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Tests.Dns;

@@ -1,5 +1,4 @@
 using System.Net;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
 

@@ -1,4 +1,3 @@
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Sasl;
 using SmtpDeliver.Tests.Support;

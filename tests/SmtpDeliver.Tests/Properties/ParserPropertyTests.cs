@@ -4,7 +4,6 @@ using System.Text;
 using CsCheck;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Delivery.MtaSts;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Smtp;
 using SmtpDeliver.TlsRpt;

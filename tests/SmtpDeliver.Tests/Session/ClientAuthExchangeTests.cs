@@ -1,5 +1,4 @@
 using System.Text;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Sasl;
 using SmtpDeliver.Tests.Support;

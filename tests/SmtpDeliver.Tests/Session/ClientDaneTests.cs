@@ -1,5 +1,4 @@
 using SmtpDeliver.Dane;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
 using SmtpDeliver.TlsRpt;

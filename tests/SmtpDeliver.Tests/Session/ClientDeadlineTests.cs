@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
 

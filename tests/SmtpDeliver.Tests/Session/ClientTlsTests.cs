@@ -1,6 +1,5 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
 using SmtpDeliver.TlsRpt;

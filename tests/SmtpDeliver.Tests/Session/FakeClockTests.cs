@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SmtpDeliver.Names;
 using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;
 

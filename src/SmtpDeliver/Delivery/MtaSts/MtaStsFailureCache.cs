@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.TlsRpt;
 

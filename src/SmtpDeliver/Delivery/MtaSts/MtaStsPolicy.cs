@@ -1,38 +1,7 @@
 using System.Globalization;
-using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Delivery.MtaSts;
-
-/// <summary>The mode of an MTA-STS policy (RFC 8461 3.2).</summary>
-public enum MtaStsMode
-{
-    /// <summary>Deliver only to MX hosts matching the policy, over TLS with a PKIX-valid certificate for the MX name.</summary>
-    Enforce,
-    /// <summary>TlsRptReport failures (TLSRPT) but deliver anyway.</summary>
-    Testing,
-    /// <summary>No policy is in effect.</summary>
-    None,
-}
-
-/// <summary>An MTA-STS policy could not be parsed.</summary>
-public sealed class MtaStsPolicyException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public MtaStsPolicyException(string message) : base(message)
-    {
-    }
-
-    /// <summary>Creates the exception with a cause.</summary>
-    public MtaStsPolicyException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public MtaStsPolicyException() : base("invalid mta-sts policy")
-    {
-    }
-}
 
 /// <summary>An MTA-STS policy (RFC 8461 3.2): mode, MX patterns, lifetime.</summary>
 /// <param name="Mode">enforce, testing or none.</param>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Net;
@@ -9,40 +8,6 @@ using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver.Delivery.MtaSts;
-
-/// <summary>A cached policy and its id.</summary>
-/// <param name="Id">The id of the _mta-sts record the policy was fetched for.</param>
-/// <param name="Policy">The policy.</param>
-/// <param name="Expires">When max_age runs out.</param>
-public sealed record CachedMtaStsPolicy(string Id, MtaStsPolicy Policy, DateTimeOffset Expires);
-
-/// <summary>Where fetched policies are kept between deliveries (RFC 8461 5.1).</summary>
-public interface IMtaStsCache
-{
-    /// <summary>The cached policy of a domain, if any (expired or not).</summary>
-    bool TryGet(Domain domain, out CachedMtaStsPolicy policy);
-
-    /// <summary>Stores a domain's policy.</summary>
-    void Store(Domain domain, CachedMtaStsPolicy policy);
-}
-
-/// <summary>An in-memory <see cref="IMtaStsCache"/>; thread-safe.</summary>
-public sealed class InMemoryMtaStsCache : IMtaStsCache
-{
-    private readonly ConcurrentDictionary<string, CachedMtaStsPolicy> _policies = new(StringComparer.Ordinal);
-
-    /// <inheritdoc/>
-    public bool TryGet(Domain domain, out CachedMtaStsPolicy policy) => _policies.TryGetValue(domain.Ascii, out policy!);
-
-    /// <inheritdoc/>
-    public void Store(Domain domain, CachedMtaStsPolicy policy) => _policies[domain.Ascii] = policy;
-}
-
-/// <summary>The policy in effect for a domain, and a failure to report when getting it failed.</summary>
-/// <param name="Policy">The policy; <c>null</c> when none applies.</param>
-/// <param name="Id">The policy id.</param>
-/// <param name="Failure">A TLSRPT detail for a failed fetch or invalid policy.</param>
-public sealed record MtaStsLookup(MtaStsPolicy? Policy, string? Id, FailureDetails? Failure);
 
 /// <summary>
 /// Finds a domain's MTA-STS policy (RFC 8461): the _mta-sts TXT record, the cache, and an HTTPS fetch
