@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SharpFuzz;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Sasl;
-using SmtpDeliver.Smtp;
 using SmtpDeliver.TlsRpt;
+using SmtpDeliver;
 
 namespace SmtpDeliver.Fuzz;
 

@@ -1,5 +1,4 @@
 using SmtpDeliver.Sasl;
-using SmtpDeliver.Smtp;
 
 namespace SmtpDeliver;
 

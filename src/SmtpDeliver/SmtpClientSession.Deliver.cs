@@ -1,5 +1,4 @@
 using SmtpDeliver.Diagnostics;
-using SmtpDeliver.Smtp;
 
 namespace SmtpDeliver;
 

@@ -1,5 +1,4 @@
 using SmtpDeliver.Names;
-using SmtpDeliver.Smtp;
 using SmtpDeliver.TlsRpt;
 
 namespace SmtpDeliver;

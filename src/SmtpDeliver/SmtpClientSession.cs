@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Diagnostics;
 using SmtpDeliver.Names;
-using SmtpDeliver.Smtp;
 using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;
 
@@ -234,7 +233,7 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
         CountPendingTlsHandshake();
         _metrics.RecordCommand(command, started, reply.Code, null);
         _firstReadAfterHandshake = false;
-        Diagnostics.Log.CommandResult(_logger, command, reply.Code, reply.EnhancedStatusCode);
+        Log.CommandResult(_logger, command, reply.Code, reply.EnhancedStatusCode);
         return reply;
     }
 

@@ -35,7 +35,7 @@ public enum SmtpErrorReason
     RequireTlsUnsupported,
     /// <summary>No recipient of a multi-recipient transaction was accepted.</summary>
     NoRecipients,
-    /// <summary>The message data is malformed (bare CR or LF, no final CRLF); see the inner <see cref="Smtp.MessageDataException"/>.</summary>
+    /// <summary>The message data is malformed (bare CR or LF, no final CRLF); the inner exception says where.</summary>
     MessageData,
     /// <summary>Authentication could not be started or failed on the client side (no common mechanism, mechanism error).</summary>
     Authentication,

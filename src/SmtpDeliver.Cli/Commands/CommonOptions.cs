@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
+using SmtpDeliver;
 
 namespace SmtpDeliver.Cli.Commands;
 

@@ -5,6 +5,7 @@ using SmtpDeliver.Delivery.MtaSts;
 using SmtpDeliver.Dns;
 using SmtpDeliver.Names;
 using SmtpDeliver.TlsRpt;
+using SmtpDeliver;
 
 namespace SmtpDeliver.Delivery;
 
@@ -56,7 +57,7 @@ public sealed class Deliverer
         var nextHop = NextHopOf(request);
         using var deadline = TimeoutSource.Start(_time, _options.DeliveryTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
         var run = new DeliveryRun(request, nextHop, _time.GetTimestamp());
-        using var activity = Diagnostics.SmtpActivitySource.StartDeliveryAttempt(nextHop.ToString(), _options.Port);
+        using var activity = SmtpActivitySource.StartDeliveryAttempt(nextHop.ToString(), _options.Port);
         try
         {
             await RunAsync(run, deadline.Token).ConfigureAwait(false);
@@ -69,7 +70,7 @@ public sealed class Deliverer
         }
         catch (Exception e)
         {
-            Diagnostics.SmtpActivitySource.RecordException(activity, e);
+            SmtpActivitySource.RecordException(activity, e);
             throw;
         }
         run.State.FailPending(RecipientStatus.Transient, null, run.LastError);
@@ -77,12 +78,12 @@ public sealed class Deliverer
         {
             foreach (var a in run.Attempts)
             {
-                Diagnostics.Log.DeliveryAttempt(logger, a.Host, a.Address, a.TlsStatus, a.VerifiedDaneRecord, run.MtaStsPolicyId, a.Error);
+                DeliveryLog.DeliveryAttempt(logger, a.Host, a.Address, a.TlsStatus, a.VerifiedDaneRecord, run.MtaStsPolicyId, a.Error);
             }
         }
         var outcome = new DeliveryOutcome(run.State.Outcomes(), run.Attempts, run.DomainResult, run.HostResults) { MtaStsPolicyId = run.MtaStsPolicyId };
-        Diagnostics.SmtpMetrics.For(_options.MeterFactory).CountRecipients(outcome.Recipients);
-        Diagnostics.DeliveryTelemetry.Finish(activity, outcome, run.LastError);
+        DeliveryTelemetry.CountRecipients(SmtpMetrics.For(_options.MeterFactory), outcome.Recipients);
+        DeliveryTelemetry.Finish(activity, outcome, run.LastError);
         return outcome;
     }
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
-using SmtpDeliver.Names;
 
-namespace SmtpDeliver.Diagnostics;
+namespace SmtpDeliver;
 
 /// <summary>Source-generated log messages of the client. Protocol lines are logged at Trace level only.</summary>
 internal static partial class Log
@@ -26,9 +25,6 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "delivered to {Accepted} of {Recipients} recipients, {Bytes} bytes")]
     public static partial void Delivered(ILogger logger, int accepted, int recipients, long bytes);
-
-    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "delivery attempt to {Host} ({Address}): tls {TlsStatus}, dane record {DaneRecord}, mta-sts policy {MtaStsPolicyId}, error {Error}")]
-    public static partial void DeliveryAttempt(ILogger logger, Domain host, System.Net.IPAddress? address, Delivery.TlsStatus tlsStatus, Dane.TlsaRecord? daneRecord, string? mtaStsPolicyId, string error);
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Debug, Message = "closing connection: {Problem}")]
     public static partial void CloseProblem(ILogger logger, string problem);

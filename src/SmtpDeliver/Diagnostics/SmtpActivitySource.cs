@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Authentication;
+using SmtpDeliver.Diagnostics;
 using SmtpDeliver.Names;
 
-namespace SmtpDeliver.Diagnostics;
+namespace SmtpDeliver;
 
 /// <summary>
 /// The "SmtpDeliver" activity source: one activity per SMTP session and one per delivery attempt,

@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using SmtpDeliver.Delivery;
+using SmtpDeliver.Diagnostics;
 
-namespace SmtpDeliver.Diagnostics;
+namespace SmtpDeliver;
 
 /// <summary>
 /// The instruments of the "SmtpDeliver" meter (docs/telemetry.md). One set per
@@ -34,7 +34,7 @@ internal sealed class SmtpMetrics
     /// <summary>Tag: the TLSRPT result type recorded for a failed or unverified handshake (RFC 8460 4.3).</summary>
     public const string TlsRptResultTypeTag = "smtpdeliver.tlsrpt.result_type";
 
-    /// <summary>Tag: delivered, permanent, transient or uncertain (<see cref="RecipientStatus"/>).</summary>
+    /// <summary>Tag: delivered, permanent, transient or uncertain (the recipient status).</summary>
     public const string DeliveryOutcomeTag = "smtpdeliver.delivery.outcome";
 
     /// <summary>Semantic-convention tag for the class of error.</summary>
@@ -105,28 +105,14 @@ internal sealed class SmtpMetrics
         _tlsHandshakes.Add(1, tags);
     }
 
-    /// <summary>Counts every recipient of a finished delivery attempt by its outcome.</summary>
-    public void CountRecipients(IReadOnlyList<RecipientOutcome> recipients)
+    /// <summary>Counts one recipient of a finished delivery attempt with its outcome tag value.</summary>
+    public void CountRecipient(string outcome)
     {
-        if (!_deliveryRecipients.Enabled)
+        if (_deliveryRecipients.Enabled)
         {
-            return;
-        }
-        foreach (var r in recipients)
-        {
-            _deliveryRecipients.Add(1, new KeyValuePair<string, object?>(DeliveryOutcomeTag, OutcomeName(r.Status)));
+            _deliveryRecipients.Add(1, new KeyValuePair<string, object?>(DeliveryOutcomeTag, outcome));
         }
     }
-
-    /// <summary>The outcome tag value of a recipient status.</summary>
-    public static string OutcomeName(RecipientStatus status) => status switch
-    {
-        RecipientStatus.Delivered => "delivered",
-        RecipientStatus.Permanent => "permanent",
-        RecipientStatus.Transient => "transient",
-        RecipientStatus.Uncertain => "uncertain",
-        _ => "unknown",
-    };
 
     private static string ReplyClass(int code) => (code / 100) switch
     {

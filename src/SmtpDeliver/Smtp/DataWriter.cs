@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>
 /// Writes a message as SMTP DATA (RFC 5321 4.5.2): lines starting with '.' get another '.', the

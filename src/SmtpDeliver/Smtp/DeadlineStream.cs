@@ -1,4 +1,4 @@
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>
 /// Wraps the connection's current stream (plain or TLS) and bounds reads and writes by deadlines: one

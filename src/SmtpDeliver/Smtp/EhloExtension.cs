@@ -1,4 +1,4 @@
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>
 /// One service extension as a server announced it in its EHLO reply (RFC 5321 4.1.1.1:

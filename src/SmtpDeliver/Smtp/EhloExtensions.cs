@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>
 /// The service extensions a server announced in its EHLO reply (RFC 5321 4.1.1.1). Immutable; the

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>
 /// Enhanced status codes (RFC 3463) as servers write them, "class.subject.detail", e.g. "5.7.1", as reported in

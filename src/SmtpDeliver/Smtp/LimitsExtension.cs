@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>
 /// The LIMITS extension (RFC 9422) as announced in an EHLO reply: all name=value pairs, and the three

@@ -1,4 +1,4 @@
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>What is wrong with a message given for the DATA command.</summary>
 internal enum MessageDataError

@@ -1,4 +1,4 @@
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>
 /// One complete (possibly multi-line) reply as read from the server. Code and enhanced code are those

@@ -1,4 +1,4 @@
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>
 /// Parsing of single SMTP reply lines and enhanced status codes, over spans, without I/O or allocation.

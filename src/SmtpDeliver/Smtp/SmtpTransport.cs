@@ -5,7 +5,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Diagnostics;
 
-namespace SmtpDeliver.Smtp;
+namespace SmtpDeliver;
 
 /// <summary>
 /// The byte level of one SMTP connection: a pooled read buffer from which reply lines are cut, a

@@ -5,8 +5,8 @@ using CsCheck;
 using SmtpDeliver.Dane;
 using SmtpDeliver.Delivery.MtaSts;
 using SmtpDeliver.Names;
-using SmtpDeliver.Smtp;
 using SmtpDeliver.TlsRpt;
+using SmtpDeliver;
 
 namespace SmtpDeliver.Tests.Properties;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tests.Support;
+using SmtpDeliver;
 
 namespace SmtpDeliver.Tests.Session;
 
@@ -296,7 +297,7 @@ public class ClientErrorTests
         var bad = Encoding.ASCII.GetBytes("bare \n is bad\r\n");
         var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverMultipleAsync("a@mox.example", ["b@mox.example"], bad.Length, new MemoryStream(bad)));
         Assert.Equal((SmtpErrorReason.MessageData, false), (e.Reason, e.Permanent));
-        Assert.Equal(SmtpDeliver.Smtp.MessageDataError.BareLineFeed, Assert.IsType<SmtpDeliver.Smtp.MessageDataException>(e.InnerException).Error);
+        Assert.Equal(MessageDataError.BareLineFeed, Assert.IsType<MessageDataException>(e.InnerException).Error);
         Assert.True(c.IsBroken);
         await c.CloseAsync();
         await s.CompletionAsync();

@@ -1,5 +1,5 @@
 using System.Text;
-using SmtpDeliver.Smtp;
+using SmtpDeliver;
 
 namespace SmtpDeliver.Tests.Smtp;
 

@@ -1,4 +1,4 @@
-using SmtpDeliver.Smtp;
+using SmtpDeliver;
 
 namespace SmtpDeliver.Tests.Smtp;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using SmtpDeliver.Smtp;
+using SmtpDeliver;
 
 namespace SmtpDeliver.Tests.Smtp;
 

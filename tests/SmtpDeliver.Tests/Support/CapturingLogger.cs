@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SmtpDeliver;
 
 namespace SmtpDeliver.Tests.Support;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using SmtpDeliver.Delivery;
-
-namespace SmtpDeliver.Diagnostics;
+namespace SmtpDeliver.Delivery;
 
 /// <summary>Tags the delivery attempt activity with what the attempt came to.</summary>
 internal static class DeliveryTelemetry
@@ -25,7 +23,7 @@ internal static class DeliveryTelemetry
             {
                 activity.SetTag("network.peer.address", (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString());
             }
-            activity.SetTag("smtpdeliver.tls.status", last.TlsStatus);
+            activity.SetTag("smtpdeliver.tls.status", last.TlsStatus.ToString());
         }
         activity.SetTag("smtpdeliver.delivery.attempts", outcome.Attempts.Count);
         activity.SetTag("smtpdeliver.delivery.recipients", outcome.Recipients.Count);
@@ -39,6 +37,25 @@ internal static class DeliveryTelemetry
             : outcome.Recipients.Any(r => r.Status == RecipientStatus.Uncertain) ? RecipientStatus.Uncertain
             : RecipientStatus.Transient;
         var error = outcome.Recipients.FirstOrDefault(r => r.Status == worst)?.Error;
-        SmtpActivitySource.RecordError(activity, SmtpMetrics.OutcomeName(worst), string.IsNullOrEmpty(error) ? lastError : error);
+        SmtpActivitySource.RecordError(activity, OutcomeName(worst), string.IsNullOrEmpty(error) ? lastError : error);
     }
+
+    /// <summary>Counts every recipient of a finished delivery attempt by its outcome.</summary>
+    public static void CountRecipients(SmtpMetrics metrics, IReadOnlyList<RecipientOutcome> recipients)
+    {
+        foreach (var r in recipients)
+        {
+            metrics.CountRecipient(OutcomeName(r.Status));
+        }
+    }
+
+    /// <summary>The outcome tag value of a recipient status.</summary>
+    public static string OutcomeName(RecipientStatus status) => status switch
+    {
+        RecipientStatus.Delivered => "delivered",
+        RecipientStatus.Permanent => "permanent",
+        RecipientStatus.Transient => "transient",
+        RecipientStatus.Uncertain => "uncertain",
+        _ => "unknown",
+    };
 }
