@@ -293,7 +293,7 @@ public sealed partial class SmtpClientSession
                         readError = e;
                     }
                 }
-                responses[i] = readError.ToResponse();
+                responses[i] = readError.Response;
             }
             if (readError is null)
             {

@@ -82,9 +82,6 @@ public sealed class SmtpException : Exception
             RecipientResponses = recipientResponses,
         };
 
-    /// <summary>The failure as a per-recipient response (<see cref="Response"/>).</summary>
-    public SmtpResponse ToResponse() => Response;
-
     /// <inheritdoc/>
     public override string Message
     {

@@ -37,6 +37,6 @@ public sealed record SmtpResponse
     /// <summary>True for a 2xx reply.</summary>
     public bool IsSuccess => Code is >= 200 and < 300;
 
-    /// <summary>The reply as "code secode text", for logs.</summary>
+    /// <summary>The reply's first line (with the count of further lines), for logs.</summary>
     public override string ToString() => MoreLines.Count == 0 ? Line : $"{Line} (+{MoreLines.Count} lines)";
 }

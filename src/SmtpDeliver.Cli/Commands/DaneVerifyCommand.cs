@@ -79,8 +79,8 @@ internal static class DaneVerifyCommand
         {
             // RFC 7672 3.2.2: with a domain, the recipient domain and its expansion are reference identifiers too.
             reports.Add(destinations is null
-                ? await DaneHostCheck.VerifyAsync(resolver, h, port, ehlo, options, TlsMode.RequiredStartTls, null, cancellationToken).ConfigureAwait(false)
-                : await DaneHostCheck.VerifyAsync(resolver, destinations, h, port, ehlo, options, TlsMode.RequiredStartTls, null, cancellationToken).ConfigureAwait(false));
+                ? await DaneHostCheck.VerifyAsync(resolver, h, options with { EhloHostname = ehlo }, port, null, cancellationToken).ConfigureAwait(false)
+                : await DaneHostCheck.VerifyAsync(resolver, destinations, h, options with { EhloHostname = ehlo }, port, null, cancellationToken).ConfigureAwait(false));
         }
         var (verdict, code) = Verdict(reports);
         return Report(json, domainText ?? hosts[0].Ascii, verdict, reports, error, code);

@@ -16,7 +16,7 @@ internal static class ProbeCommand
     public static Command Create(CommonOptions common)
     {
         var target = new Argument<string>("host") { Description = "HOST[:PORT], port 25 by default." };
-        var tls = new Option<string>("--tls") { Description = "opportunistic, required (STARTTLS), immediate (implicit TLS) or skip.", DefaultValueFactory = _ => "opportunistic" };
+        var tls = new Option<string>("--tls") { Description = "opportunistic, required (STARTTLS), implicit (TLS on connect) or none; immediate and skip are accepted too.", DefaultValueFactory = _ => "opportunistic" };
         var remoteName = new Option<string?>("--remote-name") { Description = "Name for SNI and verification; default the host." };
         var command = new Command("probe", "Connect, read the greeting and EHLO extensions, do TLS, and show the TLS version and cipher, the certificates as sent, the PKIX and DANE verdicts and the TLSRPT results.") { target, tls, remoteName };
         common.AddTo(command);
@@ -45,7 +45,7 @@ internal static class ProbeCommand
         }
         if (ParseTlsMode(result.GetValue(tlsOption)!) is not { } mode)
         {
-            Console.Error.WriteLine("smtpdeliver probe: --tls must be opportunistic, required, immediate or skip");
+            Console.Error.WriteLine("smtpdeliver probe: --tls must be opportunistic, required, implicit or none");
             return ExitCodes.Usage;
         }
         var remote = Domain.TryParse(result.GetValue(remoteNameOption) ?? host, out var d) ? d : default;

@@ -16,14 +16,14 @@ internal static class SendCommand
 {
     public static Command Create(CommonOptions common)
     {
-        var server = new Option<string?>("--server") { Description = "HOST[:PORT] to deliver to (port 25, or 465 implies --tls immediate)." };
+        var server = new Option<string?>("--server") { Description = "HOST[:PORT] to deliver to (port 25, or 465 implies --tls implicit)." };
         var from = new Option<string>("--from") { Description = "Envelope sender.", Required = true };
         var to = new Option<string[]>("--to") { Description = "Envelope recipient; repeat for more.", Required = true, AllowMultipleArgumentsPerToken = false };
         var data = new Option<string?>("--data") { Description = "Message file (CRLF or LF line ends), or - for stdin; default: a generated message." };
         var subject = new Option<string>("--subject") { Description = "Subject of the generated message.", DefaultValueFactory = _ => "smtpdeliver test" };
         var body = new Option<string>("--body") { Description = "Body of the generated message.", DefaultValueFactory = _ => "This is a test message sent with smtpdeliver." };
         var remoteName = new Option<string?>("--remote-name") { Description = "Server name for SNI and verification; default the host." };
-        var tls = new Option<string?>("--tls") { Description = "opportunistic (default), required, immediate (default for port 465) or skip." };
+        var tls = new Option<string?>("--tls") { Description = "opportunistic (default), required, implicit (default for port 465) or none; immediate and skip are accepted too." };
         var verifyPkix = new Option<bool>("--verify-pkix") { Description = "Fail when the certificate does not pass PKIX verification (default with --user)." };
         var user = new Option<string?>("--user") { Description = "Authenticate as this user: TLS is then required (implicit on port 465, STARTTLS otherwise) and the certificate must pass PKIX (system roots or --ca-file) unless --auth-security says otherwise." };
         var passwordFile = new Option<FileInfo?>("--password-file") { Description = "File holding the password." };
@@ -63,10 +63,10 @@ internal static class SendCommand
             }
             // Submission with credentials: TLS required and verified, as a mail client does (RFC 8314).
             var submission = username is not null && authSecurityValue != AuthSecurity.AllowCleartext;
-            var modeText = result.GetValue(tls) ?? (port == 465 ? "immediate" : submission ? "required" : "opportunistic");
+            var modeText = result.GetValue(tls) ?? (port == 465 ? "implicit" : submission ? "required" : "opportunistic");
             if (ProbeCommand.ParseTlsMode(modeText) is not { } mode)
             {
-                return CommonOptions.UsageError("send", "--tls must be opportunistic, required, immediate or skip");
+                return CommonOptions.UsageError("send", "--tls must be opportunistic, required, implicit or none");
             }
             var remoteText = result.GetValue(remoteName) ?? host;
             var remote = Domain.TryParse(remoteText, out var d) ? d : default;

@@ -19,38 +19,32 @@ public static class DaneHostCheck
     /// expansion, the host name (RFC 7672 3.2.2, non-MX destinations).
     /// </summary>
     /// <param name="resolver">A validating resolver (see docs/dns.md).</param>
-    /// <param name="host">The MX host.</param>
+    /// <param name="host">The host.</param>
+    /// <param name="options">
+    /// Session options: <see cref="SmtpSessionOptions.EhloHostname"/> (required), timeouts, roots, time;
+    /// <see cref="SmtpSessionOptions.TlsMode"/> <see cref="TlsMode.Implicit"/> for implicit TLS, STARTTLS
+    /// (required) otherwise. DANE, name and verification fields are set by the check.
+    /// </param>
     /// <param name="port">The port to connect to; TLSA records are always looked up for port 25.</param>
-    /// <param name="options">Session options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
-    /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Implicit"/>.</param>
-    /// <param name="ehloHostname">Our name for EHLO.</param>
-    /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
+    /// <param name="dialer">The dialer; a new one on the options' clock when <c>null</c>.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Domain host, int port, Domain ehloHostname, SmtpSessionOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default) =>
-        VerifyCoreAsync(resolver, null, host, port, ehloHostname, options, tlsMode, dialer, cancellationToken);
+    public static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Domain host, SmtpSessionOptions options, int port = 25, Dialer? dialer = null, CancellationToken cancellationToken = default) =>
+        VerifyCoreAsync(resolver, null, host, port, options, dialer, cancellationToken);
 
     /// <summary>
     /// Checks one MX host (or the implicit MX) of a next hop: with authentic MX records, a DANE-TA
     /// certificate may also be valid for the recipient domain or its CNAME expansion (RFC 7672 3.2.2).
     /// </summary>
-    /// <param name="resolver">A validating resolver (see docs/dns.md).</param>
-    /// <param name="destinations">The next hop's gathering, from <see cref="Gather.DestinationsAsync"/>.</param>
-    /// <param name="host">One of the hosts of <paramref name="destinations"/>.</param>
-    /// <param name="port">The port to connect to; TLSA records are always looked up for port 25.</param>
-    /// <param name="options">Session options (EHLO name, timeouts, roots); DANE and TLSRPT fields are set by the check.</param>
-    /// <param name="tlsMode"><see cref="TlsMode.RequiredStartTls"/> (default) or <see cref="TlsMode.Implicit"/>.</param>
-    /// <param name="ehloHostname">Our name for EHLO.</param>
-    /// <param name="dialer">The dialer; a new one when <c>null</c>.</param>
-    /// <param name="cancellationToken">Cancels the check.</param>
-    internal static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Destinations destinations, Domain host, int port, Domain ehloHostname, SmtpSessionOptions? options = null, TlsMode tlsMode = TlsMode.RequiredStartTls, Dialer? dialer = null, CancellationToken cancellationToken = default)
+    internal static Task<DaneHostReport> VerifyAsync(IDnsResolver resolver, Destinations destinations, Domain host, SmtpSessionOptions options, int port = 25, Dialer? dialer = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destinations);
-        return VerifyCoreAsync(resolver, destinations, host, port, ehloHostname, options, tlsMode, dialer, cancellationToken);
+        return VerifyCoreAsync(resolver, destinations, host, port, options, dialer, cancellationToken);
     }
 
-    private static async Task<DaneHostReport> VerifyCoreAsync(IDnsResolver resolver, Destinations? destinations, Domain host, int port, Domain ehloHostname, SmtpSessionOptions? options, TlsMode tlsMode, Dialer? dialer, CancellationToken cancellationToken)
+    private static async Task<DaneHostReport> VerifyCoreAsync(IDnsResolver resolver, Destinations? destinations, Domain host, int port, SmtpSessionOptions options, Dialer? dialer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resolver);
+        ArgumentNullException.ThrowIfNull(options);
         HostAddresses ips;
         try
         {
@@ -80,7 +74,7 @@ public static class DaneHostCheck
             return new DaneHostReport(host, DaneHostOutcome.NotApplicable, true, tlsa.BaseDomain, tlsa.AllRecords, [], why);
         }
 
-        dialer ??= new Dialer();
+        dialer ??= new Dialer { TimeProvider = options.TimeProvider };
         // RFC 7672 3.2.2: the TLSA base domain first (also the SNI name), then the next-hop names when the
         // MX lookup was authentic. Never the target of an insecure CNAME.
         var names = destinations is null
@@ -89,14 +83,14 @@ public static class DaneHostCheck
         var checks = new List<DaneAddressCheck>();
         foreach (var address in ips.Addresses)
         {
-            checks.Add(await CheckAddressAsync(dialer, host, address, port, ehloHostname, tlsa, names, options ?? new SmtpSessionOptions(), tlsMode, cancellationToken).ConfigureAwait(false));
+            checks.Add(await CheckAddressAsync(dialer, host, address, port, tlsa, names, options, cancellationToken).ConfigureAwait(false));
         }
         var verified = checks.TrueForAll(c => c.Verified);
         return new DaneHostReport(host, verified ? DaneHostOutcome.Verified : DaneHostOutcome.Failed, true, tlsa.BaseDomain, tlsa.AllRecords, checks,
             verified ? string.Empty : string.Join("; ", checks.Where(c => !c.Verified).Select(c => $"{c.Address}: {c.Error}")));
     }
 
-    private static async Task<DaneAddressCheck> CheckAddressAsync(Dialer dialer, Domain host, IPAddress address, int port, Domain ehloHostname, TlsaGathering tlsa, IReadOnlyList<Domain> names, SmtpSessionOptions options, TlsMode tlsMode, CancellationToken cancellationToken)
+    private static async Task<DaneAddressCheck> CheckAddressAsync(Dialer dialer, Domain host, IPAddress address, int port, TlsaGathering tlsa, IReadOnlyList<Domain> names, SmtpSessionOptions options, CancellationToken cancellationToken)
     {
         DialedConnection connection;
         try
@@ -109,7 +103,16 @@ public static class DaneHostCheck
         }
         try
         {
-            await using var client = await SmtpClientSession.ConnectAsync(connection.Socket, (options with { DaneRecords = tlsa.Records, DaneMoreHostnames = names.Skip(1).ToList(), IgnoreTlsVerifyErrors = false }) with { TlsMode = tlsMode, EnforcePkix = false, EhloHostname = ehloHostname, RemoteHostname = names[0] }, cancellationToken).ConfigureAwait(false);
+            await using var client = await SmtpClientSession.ConnectAsync(connection.Socket, options with
+            {
+                // RFC 7672 2.2: STARTTLS is required (or implicit TLS when asked for); DANE decides.
+                TlsMode = options.TlsMode == TlsMode.Implicit ? TlsMode.Implicit : TlsMode.RequiredStartTls,
+                EnforcePkix = false,
+                RemoteHostname = names[0],
+                DaneRecords = tlsa.Records,
+                DaneMoreHostnames = names.Skip(1).ToList(),
+                IgnoreTlsVerifyErrors = false,
+            }, cancellationToken).ConfigureAwait(false);
             return new DaneAddressCheck(address, true, client.VerifiedDaneRecord, client.Tls, string.Empty);
         }
         catch (SmtpException e)

@@ -317,7 +317,7 @@ public sealed class Deliverer
                 // 2.2, RFC 8461 4.2: such failures are deferred).
                 if (e.Permanent && e.Reason == SmtpErrorReason.Status && e.Command != SmtpCommand.Greeting && security.TlsMode != TlsMode.RequiredStartTls)
                 {
-                    run.State.FailPending(RecipientStatus.Permanent, e.ToResponse(), e.Message);
+                    run.State.FailPending(RecipientStatus.Permanent, e.Response, e.Message);
                     return (HostOutcome.Permanent, e.Message);
                 }
                 return (HostOutcome.Transient, e.Message);
@@ -412,13 +412,13 @@ public sealed class Deliverer
             }
             catch (SmtpException e) when (batch.Count == 1 && e.Command == SmtpCommand.RcptTo)
             {
-                responses = [e.ToResponse()];
+                responses = [e.Response];
             }
             catch (SmtpException e)
             {
                 if (e.Permanent)
                 {
-                    state.Fail(batch, RecipientStatus.Permanent, e.ToResponse(), e.Message);
+                    state.Fail(batch, RecipientStatus.Permanent, e.Response, e.Message);
                     if (client.IsBroken)
                     {
                         return (HostOutcome.Permanent, e.Message, false);
@@ -469,7 +469,7 @@ public sealed class Deliverer
     private static void SetAfterData(DeliveryState state, List<int> batch, SmtpException e)
     {
         var status = e.DeliveryUncertain ? RecipientStatus.Uncertain : e.Permanent ? RecipientStatus.Permanent : RecipientStatus.Transient;
-        var response = e.ToResponse();
+        var response = e.Response;
         for (var j = 0; j < batch.Count; j++)
         {
             var rcpt = j < e.RecipientResponses.Count ? e.RecipientResponses[j] : null;

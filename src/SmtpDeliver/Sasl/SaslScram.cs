@@ -187,7 +187,7 @@ public sealed class SaslScram : ISaslClient
     }
 
     /// <summary>RFC 5802 5.1: ',' and '=' in names are sent as "=2C" and "=3D".</summary>
-    public static string EscapeName(string name)
+    internal static string EscapeName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         return name.Replace("=", "=3D", StringComparison.Ordinal).Replace(",", "=2C", StringComparison.Ordinal);

@@ -68,7 +68,7 @@ public sealed record EhloExtensions
     /// and greeting, never an extension). Keywords are case-insensitive; unknown ones only show in
     /// <see cref="All"/> and <see cref="Supports"/>.
     /// </summary>
-    public static EhloExtensions Parse(IEnumerable<string> extensionLines)
+    internal static EhloExtensions Parse(IEnumerable<string> extensionLines)
     {
         ArgumentNullException.ThrowIfNull(extensionLines);
         var e = new EhloExtensions();

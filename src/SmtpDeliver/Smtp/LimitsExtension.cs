@@ -18,7 +18,7 @@ public sealed record LimitsExtension(IReadOnlyDictionary<string, string> Pairs, 
     /// ignored (RFC 9422 4.1): the result is <c>null</c>. A limit value that is not a positive number of
     /// at most 6 digits is ignored on its own: that limit stays 0 but the pair is kept.
     /// </summary>
-    public static LimitsExtension? Parse(ReadOnlySpan<char> text)
+    internal static LimitsExtension? Parse(ReadOnlySpan<char> text)
     {
         var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
         int mailMax = 0, rcptMax = 0, rcptDomainMax = 0;

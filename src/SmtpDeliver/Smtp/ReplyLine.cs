@@ -55,8 +55,8 @@ internal static class ReplyLine
 
     /// <summary>
     /// Parses an enhanced status code (RFC 3463) at the start of reply text, e.g. "5.7.1 denied".
-    /// The class digit must equal the first digit of the reply code. Returns the code without its class,
-    /// e.g. "7.1", or an empty string when the text does not start with a valid enhanced code.
+    /// The class digit must equal the first digit of the reply code. Returns the whole code as written,
+    /// e.g. "5.7.1", or an empty string when the text does not start with a valid enhanced code.
     /// </summary>
     /// <param name="replyClass">The first digit of the reply code (2, 4 or 5).</param>
     /// <param name="text">The reply text after the code and separator.</param>

@@ -14,7 +14,7 @@ public class DaneHostCheckTests
     private static int Port => IntegrationEnvironment.GetInt("postfix", "SMTP_PORT");
 
     private static Task<DaneHostReport> CheckAsync(string host) =>
-        DaneHostCheck.VerifyAsync(Resolver, Domain.Parse(host), Port, Domain.Parse("client.example.test"), new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) });
+        DaneHostCheck.VerifyAsync(Resolver, Domain.Parse(host), new SmtpSessionOptions { EhloHostname = Domain.Parse("client.example.test"), Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }, Port);
 
     [Theory]
     [InlineData("smtp.dnssec.test", "3 1 1 ")]

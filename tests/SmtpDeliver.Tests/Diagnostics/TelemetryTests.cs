@@ -243,6 +243,7 @@ public class TelemetryTests
         Assert.Equal("mx.example.org", attempt.GetTagItem("server.address"));
         Assert.Equal(server.EndPoint.Port, attempt.GetTagItem("server.port"));
         Assert.Equal("127.0.0.1", attempt.GetTagItem("network.peer.address"));
+        Assert.Equal("none", attempt.GetTagItem("smtpdeliver.tls.status"));
         Assert.Equal(ActivityStatusCode.Error, attempt.Status);
         Assert.Equal("permanent", attempt.GetTagItem("error.type"));
         Assert.Equal("mx.example.org", session.GetTagItem("server.address"));

@@ -124,8 +124,8 @@ public class DaneHostCheckDialTests
     {
         var r = Table[row];
         await using var server = Server(r.Leaf ?? Pki.Leaf, r.LeafOnly);
-        var report = await DaneHostCheck.VerifyAsync(r.Zone, Domain.Parse(r.Host), server.EndPoint.Port, Domain.Parse("localhost"),
-            new SmtpSessionOptions { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) });
+        var report = await DaneHostCheck.VerifyAsync(r.Zone, Domain.Parse(r.Host),
+            new SmtpSessionOptions { EhloHostname = Domain.Parse("localhost"), Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(10)) }, server.EndPoint.Port);
         Assert.True(r.Outcome == report.Outcome, $"{row}: {report.Outcome}, expected {r.Outcome}: {report.Error}");
         if (r.Outcome == DaneHostOutcome.Verified)
         {
