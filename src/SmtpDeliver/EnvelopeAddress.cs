@@ -253,7 +253,9 @@ public sealed class EnvelopeAddress : IEquatable<EnvelopeAddress>
         var colon = inner.IndexOf(':', StringComparison.Ordinal);
         if (colon > 0 && colon < inner.Length - 1
             && inner[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && inner[colon - 1] != '-'
-            && inner[(colon + 1)..].All(c => c is >= '!' and <= 'Z' or >= '^' and <= '~'))
+            // '<', '>' and '"' are dcontent too, but no standardized tag uses them and a lenient server could
+            // take them for the end of the path or a quoted string: refused (a documented choice).
+            && inner[(colon + 1)..].All(c => c is (>= '!' and <= 'Z' or >= '^' and <= '~') and not ('<' or '>' or '"')))
         {
             error = string.Empty;
             return true;

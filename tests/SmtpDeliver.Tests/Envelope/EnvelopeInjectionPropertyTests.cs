@@ -32,7 +32,12 @@ public class EnvelopeInjectionPropertyTests
         var accepted = 0;
         for (var i = 0; i < 200_000; i++)
         {
-            var text = random.Next(3) == 0 ? "u" + Generate(random) + "@example.org" : Generate(random);
+            var text = random.Next(4) switch
+            {
+                0 => "u" + Generate(random) + "@example.org",
+                1 => "u@[x-tag:" + Generate(random) + "]",
+                _ => Generate(random),
+            };
             if (!EnvelopeAddress.TryParse(text, out var address))
             {
                 continue;
