@@ -148,8 +148,8 @@ public sealed class EnvelopeAddress : IEquatable<EnvelopeAddress>
                 }
                 if (c == '\\')
                 {
-                    // quoted-pairSMTP = "\" %d32-126
-                    if (i + 1 >= text.Length || text[i + 1] is < ' ' or > '~')
+                    // quoted-pairSMTP = "\" %d32-126 (not '<' or '>', as above)
+                    if (i + 1 >= text.Length || text[i + 1] is < ' ' or > '~' or '<' or '>')
                     {
                         error = $"address {Printable(text)} has an invalid escape in its quoted local part";
                         return false;
@@ -157,8 +157,10 @@ public sealed class EnvelopeAddress : IEquatable<EnvelopeAddress>
                     i += 2;
                     continue;
                 }
-                // qtextSMTP = %d32-33 / %d35-91 / %d93-126 / UTF8-non-ascii
-                if (c is >= ' ' and <= '~' || IsAllowedNonAscii(text, i))
+                // qtextSMTP = %d32-33 / %d35-91 / %d93-126 / UTF8-non-ascii, except '<' and '>': allowed by
+                // the grammar, unheard of in real addresses, and a server that does not parse quotes would
+                // take them for the path's end (a documented choice).
+                if ((c is >= ' ' and <= '~' and not ('<' or '>')) || IsAllowedNonAscii(text, i))
                 {
                     i += char.IsHighSurrogate(c) ? 2 : 1;
                     continue;

@@ -57,6 +57,8 @@ public class EnvelopeAddressTests
     [InlineData("\"unterminated@example.org", "unterminated")]
     [InlineData("\"a\r\nb\"@example.org", "quoted local part")]
     [InlineData("\"a\\\r\"@example.org", "invalid escape")]
+    [InlineData("\"a>b\"@example.org", "quoted local part")]
+    [InlineData("\"a\\>b\"@example.org", "invalid escape")]
     [InlineData("user@[127.0.0.1", "must end with ]")]
     [InlineData("user@[300.0.0.1]", "invalid IPv4")]
     [InlineData("user@[IPv6:zz]", "invalid IPv6")]
