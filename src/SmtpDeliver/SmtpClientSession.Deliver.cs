@@ -71,7 +71,33 @@ public sealed partial class SmtpClientSession
     /// The transaction failed as a whole. After the message data was sent, <see cref="SmtpException.DeliveryUncertain"/>
     /// says whether the server's verdict is unknown (no reply) or definite (the reply's code says it).
     /// </exception>
-    public async Task<IReadOnlyList<SmtpResponse>> DeliverMultipleAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SmtpResponse>> DeliverMultipleAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements = DeliveryRequirements.None, CancellationToken cancellationToken = default) =>
+        DeliverMultipleAsync(mailFrom, rcptTo, messageSize, message, requirements, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="DeliverMultipleAsync(EnvelopeAddress, IReadOnlyList{EnvelopeAddress}, long, Stream, DeliveryRequirements, CancellationToken)"/>,
+    /// requesting delivery status notifications (RFC 3461): RET and ENVID on MAIL, NOTIFY and ORCPT on each RCPT.
+    /// </summary>
+    /// <remarks>
+    /// The DSN parameters are sent only when the server announced DSN (<see cref="EhloExtensions.Dsn"/>).
+    /// Otherwise <see cref="DsnRequest.RequireSupport"/> decides: true fails with
+    /// <see cref="SmtpErrorReason.DsnUnsupported"/> before anything is sent, false sends the transaction without
+    /// them (the server then uses its default notifications). See docs/dsn.md.
+    /// </remarks>
+    /// <param name="mailFrom">The envelope sender; <see cref="EnvelopeAddress.NullReversePath"/> for "&lt;&gt;".</param>
+    /// <param name="rcptTo">The envelope recipients, at least one.</param>
+    /// <param name="messageSize">The message size in bytes, for SIZE (RFC 1870).</param>
+    /// <param name="message">The message with CRLF line endings; read once from its current position.</param>
+    /// <param name="requirements">What the message needs from the server.</param>
+    /// <param name="dsn">The notifications requested, or <c>null</c> for none.</param>
+    /// <param name="cancellationToken">Cancels the transaction, as for the overload without <paramref name="dsn"/>.</param>
+    /// <exception cref="ArgumentException">
+    /// No recipients, the null reverse-path as a recipient, or an invalid <paramref name="dsn"/>: an ENVID that is
+    /// empty, longer than 100 characters or not printable ASCII; a recipient list of another length than
+    /// <paramref name="rcptTo"/>; NEVER combined with another NOTIFY value; the null reverse-path as ORCPT. Nothing was written.
+    /// </exception>
+    /// <exception cref="SmtpException">The transaction failed as a whole.</exception>
+    public async Task<IReadOnlyList<SmtpResponse>> DeliverMultipleAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnRequest? dsn, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mailFrom);
         ArgumentNullException.ThrowIfNull(rcptTo);
@@ -96,6 +122,7 @@ public sealed partial class SmtpClientSession
         {
             requirements |= DeliveryRequirements.SmtpUtf8;
         }
+        var dsnParameters = dsn is null ? null : DsnParameters.Create(dsn, rcptTo.Count);
         EnterOperation();
         try
         {
@@ -105,10 +132,21 @@ public sealed partial class SmtpClientSession
                 await ResetCoreAsync(cancellationToken).ConfigureAwait(false);
             }
             CheckRequirements(messageSize, requirements);
+            if (dsnParameters is not null && !Extensions.Dsn)
+            {
+                if (dsn!.RequireSupport)
+                {
+                    // Transient: another MX may support DSN (as for SMTPUTF8).
+                    throw new SmtpException(SmtpErrorReason.DsnUnsupported, false, SmtpCommand.None, "server does not implement the dsn extension, required by the request");
+                }
+                // RFC 3461 4: the parameters must not be sent to a server that did not announce DSN; the
+                // server then uses its default notifications.
+                dsnParameters = null;
+            }
             _needRset = true;
             var responses = Extensions.Pipelining
-                ? await SendEnvelopePipelinedAsync(mailFrom, rcptTo, messageSize, requirements, cancellationToken).ConfigureAwait(false)
-                : await SendEnvelopeAsync(mailFrom, rcptTo, messageSize, requirements, cancellationToken).ConfigureAwait(false);
+                ? await SendEnvelopePipelinedAsync(mailFrom, rcptTo, messageSize, requirements, dsnParameters, cancellationToken).ConfigureAwait(false)
+                : await SendEnvelopeAsync(mailFrom, rcptTo, messageSize, requirements, dsnParameters, cancellationToken).ConfigureAwait(false);
             await SendDataAsync(message, messageSize, responses, cancellationToken).ConfigureAwait(false);
             _needRset = false;
             return responses;
@@ -142,7 +180,7 @@ public sealed partial class SmtpClientSession
         }
     }
 
-    private void AppendMailFrom(EnvelopeAddress mailFrom, long messageSize, DeliveryRequirements requirements)
+    private void AppendMailFrom(EnvelopeAddress mailFrom, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn)
     {
         _transport.BeginLine();
         _transport.Append("MAIL FROM:<");
@@ -166,15 +204,25 @@ public sealed partial class SmtpClientSession
         {
             _transport.Append(" REQUIRETLS");
         }
+        if (dsn?.Mail is { } dsnMail)
+        {
+            // RFC 3461 4.3, 4.4: RET and ENVID, already encoded.
+            _transport.Append(dsnMail);
+        }
         _transport.EndLine();
     }
 
-    private void AppendRcptTo(EnvelopeAddress rcptTo, bool smtpUtf8)
+    private void AppendRcptTo(EnvelopeAddress rcptTo, bool smtpUtf8, string? dsnParameters)
     {
         _transport.BeginLine();
         _transport.Append("RCPT TO:<");
         _transport.AppendUtf8(rcptTo.ToWireForm(smtpUtf8));
         _transport.Append(">");
+        if (dsnParameters is not null)
+        {
+            // RFC 3461 4.1, 4.2: NOTIFY and ORCPT, already encoded.
+            _transport.Append(dsnParameters);
+        }
         _transport.EndLine();
     }
 
@@ -196,9 +244,9 @@ public sealed partial class SmtpClientSession
     }
 
     // RFC 5321 3.3, without pipelining: one command, one reply.
-    private async Task<SmtpResponse[]> SendEnvelopeAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, CancellationToken cancellationToken)
+    private async Task<SmtpResponse[]> SendEnvelopeAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
-        AppendMailFrom(mailFrom, messageSize, requirements);
+        AppendMailFrom(mailFrom, messageSize, requirements, dsn);
         await FlushAsync(SmtpCommand.MailFrom, cancellationToken).ConfigureAwait(false);
         var mail = await ReadAsync(SmtpCommand.MailFrom, _timeouts.Mail, cancellationToken).ConfigureAwait(false);
         if (!mail.IsPositiveCompletion)
@@ -210,7 +258,7 @@ public sealed partial class SmtpClientSession
         var accepted = 0;
         for (var i = 0; i < rcptTo.Count; i++)
         {
-            AppendRcptTo(rcptTo[i], (requirements & DeliveryRequirements.SmtpUtf8) != 0);
+            AppendRcptTo(rcptTo[i], (requirements & DeliveryRequirements.SmtpUtf8) != 0, dsn?.Recipients[i]);
             await FlushAsync(SmtpCommand.RcptTo, cancellationToken).ConfigureAwait(false);
             var reply = await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false);
             if (i > 0 && reply.Code is 452 or 552)
@@ -246,12 +294,12 @@ public sealed partial class SmtpClientSession
 
     // RFC 2920 3.1: MAIL, RCPTs and DATA in one write; replies read while the write may still be going
     // on, so a server that answers before reading everything cannot deadlock us.
-    private async Task<SmtpResponse[]> SendEnvelopePipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, CancellationToken cancellationToken)
+    private async Task<SmtpResponse[]> SendEnvelopePipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
-        AppendMailFrom(mailFrom, messageSize, requirements);
-        foreach (var rcpt in rcptTo)
+        AppendMailFrom(mailFrom, messageSize, requirements, dsn);
+        for (var i = 0; i < rcptTo.Count; i++)
         {
-            AppendRcptTo(rcpt, (requirements & DeliveryRequirements.SmtpUtf8) != 0);
+            AppendRcptTo(rcptTo[i], (requirements & DeliveryRequirements.SmtpUtf8) != 0, dsn?.Recipients[i]);
         }
         _transport.WriteLine("DATA");
         var write = FlushAsync(SmtpCommand.MailFrom, cancellationToken).AsTask();
@@ -435,5 +483,119 @@ public sealed partial class SmtpClientSession
             accepted += r.IsSuccess ? 1 : 0;
         }
         Log.Delivered(_logger, accepted, responses.Length, bytes);
+    }
+
+    /// <summary>
+    /// The DSN parameters of one transaction (RFC 3461 4), validated and encoded before anything is written:
+    /// each string starts with a space and holds only printable ASCII without CR or LF.
+    /// </summary>
+    private sealed class DsnParameters
+    {
+        private DsnParameters(string? mail, string?[] recipients)
+        {
+            Mail = mail;
+            Recipients = recipients;
+        }
+
+        /// <summary>" RET=… ENVID=…" for MAIL, or <c>null</c>.</summary>
+        public string? Mail { get; }
+
+        /// <summary>" NOTIFY=… ORCPT=…" per recipient, or <c>null</c> entries.</summary>
+        public string?[] Recipients { get; }
+
+        private const DsnNotify AllNotify = DsnNotify.Never | DsnNotify.Success | DsnNotify.Failure | DsnNotify.Delay;
+
+        public static DsnParameters Create(DsnRequest dsn, int recipientCount)
+        {
+            var mail = new System.Text.StringBuilder();
+            if (dsn.Return is { } ret)
+            {
+                // RFC 3461 4.3.
+                mail.Append(ret switch
+                {
+                    DsnReturn.Full => " RET=FULL",
+                    DsnReturn.Headers => " RET=HDRS",
+                    _ => throw new ArgumentException($"unknown dsn return value {ret}", nameof(dsn)),
+                });
+            }
+            if (dsn.EnvelopeId is { } envid)
+            {
+                // RFC 3461 4.4: printable US-ASCII, at most 100 characters, sent as xtext.
+                if (envid.Length == 0)
+                {
+                    throw new ArgumentException("dsn envelope id is empty", nameof(dsn));
+                }
+                if (envid.Length > 100)
+                {
+                    throw new ArgumentException($"dsn envelope id is {envid.Length} characters, at most 100 allowed", nameof(dsn));
+                }
+                foreach (var c in envid)
+                {
+                    if (c is < ' ' or > '~')
+                    {
+                        throw new ArgumentException($"dsn envelope id has character U+{(int)c:X4}, only printable ascii allowed", nameof(dsn));
+                    }
+                }
+                mail.Append(" ENVID=").Append(XText.Encode(envid));
+            }
+
+            var recipients = new string?[recipientCount];
+            if (dsn.Recipients is { } list)
+            {
+                if (list.Count != recipientCount)
+                {
+                    throw new ArgumentException($"dsn request has {list.Count} recipient entries for {recipientCount} recipients", nameof(dsn));
+                }
+                for (var i = 0; i < list.Count; i++)
+                {
+                    recipients[i] = RecipientParameters(list[i] ?? throw new ArgumentException("a dsn recipient entry is null", nameof(dsn)));
+                }
+            }
+            return new DsnParameters(mail.Length == 0 ? null : mail.ToString(), recipients);
+        }
+
+        private static string? RecipientParameters(DsnRecipient r)
+        {
+            var sb = new System.Text.StringBuilder();
+            var notify = r.Notify;
+            if ((notify & ~AllNotify) != 0)
+            {
+                throw new ArgumentException($"unknown dsn notify value {notify}", nameof(r));
+            }
+            if ((notify & DsnNotify.Never) != 0 && notify != DsnNotify.Never)
+            {
+                // RFC 3461 4.1: NEVER stands alone.
+                throw new ArgumentException("dsn notify never cannot be combined with success, failure or delay", nameof(r));
+            }
+            if (notify == DsnNotify.Never)
+            {
+                sb.Append(" NOTIFY=NEVER");
+            }
+            else if (notify != DsnNotify.Default)
+            {
+                sb.Append(" NOTIFY=");
+                var first = true;
+                foreach (var (flag, word) in new[] { (DsnNotify.Success, "SUCCESS"), (DsnNotify.Failure, "FAILURE"), (DsnNotify.Delay, "DELAY") })
+                {
+                    if ((notify & flag) != 0)
+                    {
+                        sb.Append(first ? "" : ",").Append(word);
+                        first = false;
+                    }
+                }
+            }
+            if (r.OriginalRecipient is { } orcpt)
+            {
+                if (orcpt.IsNullReversePath)
+                {
+                    throw new ArgumentException("dsn original recipient is the null reverse-path", nameof(r));
+                }
+                // RFC 3461 4.2: addr-type ";" xtext. An address that needs SMTPUTF8 goes as addr-type
+                // "utf-8" (RFC 6533 3) with the xtext of its UTF-8 bytes (docs/dsn.md).
+                sb.Append(orcpt.RequiresSmtpUtf8 ? " ORCPT=utf-8;" : " ORCPT=rfc822;")
+                    .Append(XText.Encode(orcpt.ToWireForm(smtpUtf8: orcpt.RequiresSmtpUtf8)));
+            }
+            return sb.Length == 0 ? null : sb.ToString();
+        }
     }
 }

@@ -49,4 +49,9 @@ public enum SmtpErrorReason
     /// by PKIX or DANE (see <see cref="SmtpSessionOptions.AuthSecurity"/>).
     /// </summary>
     UnverifiedTlsAuthentication,
+    /// <summary>
+    /// Delivery status notifications were requested with <see cref="DsnRequest.RequireSupport"/> and the server
+    /// did not announce DSN (RFC 3461); transient, as another server may support it. Nothing was sent.
+    /// </summary>
+    DsnUnsupported,
 }

@@ -395,7 +395,11 @@ public sealed class Deliverer
             await using var message = request.OpenMessage();
             try
             {
-                responses = await client.DeliverMultipleAsync(request.MailFrom, batch.Select(i => request.Recipients[i]).ToList(), request.Size, message, requirements, cancellationToken).ConfigureAwait(false);
+                // RFC 3461: each transaction carries the DSN entries of its own recipients.
+                var dsn = request.Dsn is { Recipients: { } dsnRecipients } d
+                    ? d with { Recipients = dsnRecipients.Count == request.Recipients.Count ? batch.Select(i => dsnRecipients[i]).ToList() : dsnRecipients }
+                    : request.Dsn;
+                responses = await client.DeliverMultipleAsync(request.MailFrom, batch.Select(i => request.Recipients[i]).ToList(), request.Size, message, requirements, dsn, cancellationToken).ConfigureAwait(false);
             }
             catch (SmtpException e) when (e.MessageDataSent)
             {

@@ -28,6 +28,13 @@ public sealed record DeliveryRequest
     public bool TlsRequiredNo { get; init; }
 
     /// <summary>
+    /// Delivery status notifications requested (RFC 3461), or <c>null</c>. <see cref="DsnRequest.Recipients"/>,
+    /// when given, has one entry per entry of <see cref="Recipients"/>, in order; each transaction gets the
+    /// entries of its recipients. See docs/dsn.md.
+    /// </summary>
+    public DsnRequest? Dsn { get; init; }
+
+    /// <summary>
     /// The addresses dialed for this message in earlier attempts; the deliverer adds to it. Keep one per
     /// message between attempts (RFC 5321 5.1: other family first, same address for greylisting); a
     /// fresh one when <c>null</c>.

@@ -24,6 +24,8 @@ public sealed record EhloExtensions
     public bool RequireTls { get; init; }
     /// <summary>SMTPUTF8 (RFC 6531), with or without parameters.</summary>
     public bool SmtpUtf8 { get; init; }
+    /// <summary>DSN (RFC 3461): delivery status notification parameters on MAIL and RCPT.</summary>
+    public bool Dsn { get; init; }
     /// <summary>SIZE (RFC 1870) with a value; bare "SIZE" without a value is not recognised.</summary>
     public bool Size { get; init; }
     /// <summary>The announced maximum message size; 0 when unlimited or not parseable.</summary>
@@ -100,6 +102,9 @@ public sealed record EhloExtensions
                     continue;
                 case "SMTPUTF8":
                     e = e with { SmtpUtf8 = true };
+                    continue;
+                case "DSN":
+                    e = e with { Dsn = true };
                     continue;
             }
             if (s.StartsWith("SMTPUTF8 ", StringComparison.Ordinal))
