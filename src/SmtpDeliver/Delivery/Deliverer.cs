@@ -93,6 +93,11 @@ public sealed class Deliverer
         {
             throw new ArgumentException("need at least one recipient", nameof(request));
         }
+        if (request.Dsn?.Recipients is { } dsnRecipients && dsnRecipients.Count != request.Recipients.Count)
+        {
+            // Checked before any connection: one DSN entry per recipient, in order (RFC 3461 4.1).
+            throw new ArgumentException("the dsn request needs one entry per recipient", nameof(request));
+        }
         IPDomain? nextHop = null;
         foreach (var r in request.Recipients)
         {
@@ -397,7 +402,7 @@ public sealed class Deliverer
             {
                 // RFC 3461: each transaction carries the DSN entries of its own recipients.
                 var dsn = request.Dsn is { Recipients: { } dsnRecipients } d
-                    ? d with { Recipients = dsnRecipients.Count == request.Recipients.Count ? batch.Select(i => dsnRecipients[i]).ToList() : dsnRecipients }
+                    ? d with { Recipients = batch.Select(i => dsnRecipients[i]).ToList() }
                     : request.Dsn;
                 responses = await client.DeliverMultipleAsync(request.MailFrom, batch.Select(i => request.Recipients[i]).ToList(), request.Size, message, requirements, dsn, cancellationToken).ConfigureAwait(false);
             }
