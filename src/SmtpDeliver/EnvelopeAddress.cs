@@ -321,9 +321,11 @@ public sealed class EnvelopeAddress : IEquatable<EnvelopeAddress>
         {
             return string.Empty;
         }
-        var domain = AddressLiteral ?? (smtpUtf8 ? Domain.Unicode : Domain.Ascii);
-        return LocalPart + "@" + domain;
+        return LocalPart + "@" + WireDomain(smtpUtf8);
     }
+
+    /// <summary>The part after the "@" on the wire: the address literal, or the domain in Unicode (SMTPUTF8) or A-label form.</summary>
+    internal string WireDomain(bool smtpUtf8) => AddressLiteral ?? (smtpUtf8 ? Domain.Unicode : Domain.Ascii);
 
     /// <summary>The address with the domain in Unicode form; empty for the null reverse-path.</summary>
     public override string ToString() => ToWireForm(smtpUtf8: true);

@@ -55,6 +55,11 @@ public sealed class Deliverer
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.MailFrom);
         var nextHop = NextHopOf(request);
+        if (request.Dsn?.Recipients is { } dsnRecipients && dsnRecipients.Count != request.Recipients.Count)
+        {
+            // Checked before any connection: one DSN entry per recipient, in order (RFC 3461 4.1).
+            throw new ArgumentException("the dsn request needs one entry per recipient", nameof(request));
+        }
         using var deadline = TimeoutSource.Start(_time, _options.DeliveryTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
         var run = new DeliveryRun(request, nextHop, _time.GetTimestamp());
         using var activity = SmtpActivitySource.StartDeliveryAttempt(nextHop.ToString(), _options.Port);
@@ -92,11 +97,6 @@ public sealed class Deliverer
         if (request.Recipients is null || request.Recipients.Count == 0)
         {
             throw new ArgumentException("need at least one recipient", nameof(request));
-        }
-        if (request.Dsn?.Recipients is { } dsnRecipients && dsnRecipients.Count != request.Recipients.Count)
-        {
-            // Checked before any connection: one DSN entry per recipient, in order (RFC 3461 4.1).
-            throw new ArgumentException("the dsn request needs one entry per recipient", nameof(request));
         }
         IPDomain? nextHop = null;
         foreach (var r in request.Recipients)

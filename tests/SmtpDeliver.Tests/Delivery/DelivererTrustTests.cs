@@ -236,6 +236,16 @@ public class DelivererTrustTests
         Assert.Equal(2, o.Attempts.Count);
     }
 
+    [Fact]
+    public async Task A_dsn_list_of_the_wrong_length_is_refused_before_any_lookup()
+    {
+        var recording = new RecordingResolver(TwoMx());
+        var deliverer = new Deliverer(new DeliveryOptions { Resolver = recording, EhloHostname = Domain.Parse("localhost") });
+        var request = Request() with { Dsn = new DsnRequest { Recipients = [new DsnRecipient(), new DsnRecipient()] } };
+        await Assert.ThrowsAsync<ArgumentException>(() => deliverer.DeliverAsync(request));
+        Assert.Empty(recording.Queries);
+    }
+
     // Issue 11 item 13: the dialer kept a public dictionary shared by concurrent deliveries, never pruned.
     [Fact]
     public void Dial_history_is_per_message_and_bounded()
