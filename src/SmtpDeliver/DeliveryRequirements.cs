@@ -12,4 +12,9 @@ public enum DeliveryRequirements
     SmtpUtf8 = 2,
     /// <summary>The sender requested REQUIRETLS (RFC 8689): needs the extension, sent as MAIL parameter. Missing support is a transient failure.</summary>
     RequireTls = 4,
+    /// <summary>
+    /// The message has binary content (lines of any length, bare CR or LF, NUL): needs BINARYMIME and CHUNKING
+    /// (RFC 3030 3), sent as BODY=BINARYMIME in BDAT chunks. Missing support is a permanent failure.
+    /// </summary>
+    BinaryMime = 8,
 }

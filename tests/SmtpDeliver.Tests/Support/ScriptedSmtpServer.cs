@@ -126,6 +126,22 @@ public sealed class ServerSession(Stream stream, List<string> transcript) : IAsy
         await _stream.FlushAsync();
     }
 
+    /// <summary>
+    /// Reads exactly <paramref name="count"/> bytes (e.g. a BDAT chunk, RFC 3030 2); records "C: [n bytes]" in
+    /// the transcript. Fails at end of stream or after <see cref="ReadTimeout"/>.
+    /// </summary>
+    public async Task<byte[]> ReadExactAsync(int count)
+    {
+        using var cts = new CancellationTokenSource(ReadTimeout);
+        var buffer = new byte[count];
+        await _stream.ReadExactlyAsync(buffer, cts.Token);
+        lock (transcript)
+        {
+            transcript.Add($"C: [{count} bytes]");
+        }
+        return buffer;
+    }
+
     /// <summary>Reads one line without its CRLF; null at end of stream.</summary>
     public async Task<string?> ReadLineAsync()
     {
