@@ -143,7 +143,15 @@ public sealed partial class SmtpClientSession
                 // server then uses its default notifications.
                 dsnParameters = null;
             }
+            CheckBinaryMime(requirements);
             _needRset = true;
+            if (UsesBdat(requirements))
+            {
+                // RFC 3030: BDAT chunks (SmtpClientSession.Chunking.cs).
+                var chunked = await SendChunkedAsync(mailFrom, rcptTo, messageSize, message, requirements, dsnParameters, cancellationToken).ConfigureAwait(false);
+                _needRset = false;
+                return chunked;
+            }
             var responses = Extensions.Pipelining
                 ? await SendEnvelopePipelinedAsync(mailFrom, rcptTo, messageSize, requirements, dsnParameters, cancellationToken).ConfigureAwait(false)
                 : await SendEnvelopeAsync(mailFrom, rcptTo, messageSize, requirements, dsnParameters, cancellationToken).ConfigureAwait(false);
@@ -192,7 +200,12 @@ public sealed partial class SmtpClientSession
             _transport.Append(" SIZE=");
             _transport.Append(messageSize);
         }
-        if (Extensions.EightBitMime)
+        if ((requirements & DeliveryRequirements.BinaryMime) != 0)
+        {
+            // RFC 3030 3: checked announced before anything is sent.
+            _transport.Append(" BODY=BINARYMIME");
+        }
+        else if (Extensions.EightBitMime)
         {
             _transport.Append((requirements & DeliveryRequirements.EightBitMime) != 0 ? " BODY=8BITMIME" : " BODY=7BIT");
         }

@@ -25,4 +25,6 @@ public enum SmtpCommand
     Rset,
     /// <summary>QUIT.</summary>
     Quit,
+    /// <summary>BDAT (RFC 3030 2): a chunk of the message and its reply, up to the reply to the last chunk.</summary>
+    Bdat,
 }

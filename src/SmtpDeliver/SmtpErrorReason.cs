@@ -54,4 +54,9 @@ public enum SmtpErrorReason
     /// did not announce DSN (RFC 3461); transient, as another server may support it. Nothing was sent.
     /// </summary>
     DsnUnsupported,
+    /// <summary>
+    /// The message needs BINARYMIME (<see cref="DeliveryRequirements.BinaryMime"/>) and the server did not announce
+    /// both BINARYMIME and CHUNKING (RFC 3030 3); permanent, as the message cannot be sent as DATA. Nothing was sent.
+    /// </summary>
+    BinaryMimeUnsupported,
 }

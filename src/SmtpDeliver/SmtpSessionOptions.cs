@@ -115,6 +115,14 @@ public sealed record SmtpSessionOptions
     /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Send messages with BDAT (RFC 3030 CHUNKING) when the server announced CHUNKING and PIPELINING: MAIL, every
+    /// RCPT and the message in one write for a message of up to 64 KiB (docs/chunking.md). True by default; false
+    /// sends DATA. A message that needs <see cref="DeliveryRequirements.BinaryMime"/> always goes with BDAT, as DATA
+    /// cannot carry it.
+    /// </summary>
+    public bool UseChunking { get; init; } = true;
+
     /// <summary>Caps on reply sizes.</summary>
     public ReplyLimits Limits { get; init; } = ReplyLimits.Default;
 

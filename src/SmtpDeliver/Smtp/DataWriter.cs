@@ -84,8 +84,11 @@ internal static class DataWriter
         }
     }
 
-    /// <summary>Line state carried across chunks.</summary>
-    private sealed class StuffingState
+    /// <summary>
+    /// Line state carried across chunks: validates CRLF line ends and finds where dots are inserted. BDAT
+    /// (Smtp/BdatWriter) uses it to validate only.
+    /// </summary>
+    internal sealed class StuffingState
     {
         private readonly List<int> _dots = [];
         private bool _atLineStart = true;

@@ -26,6 +26,10 @@ public sealed record EhloExtensions
     public bool SmtpUtf8 { get; init; }
     /// <summary>DSN (RFC 3461): delivery status notification parameters on MAIL and RCPT.</summary>
     public bool Dsn { get; init; }
+    /// <summary>CHUNKING (RFC 3030 2): the message may be sent in BDAT chunks instead of DATA.</summary>
+    public bool Chunking { get; init; }
+    /// <summary>BINARYMIME (RFC 3030 3): BODY=BINARYMIME is accepted, for messages sent with BDAT.</summary>
+    public bool BinaryMime { get; init; }
     /// <summary>SIZE (RFC 1870) with a value; bare "SIZE" without a value is not recognised.</summary>
     public bool Size { get; init; }
     /// <summary>The announced maximum message size; 0 when unlimited or not parseable.</summary>
@@ -105,6 +109,12 @@ public sealed record EhloExtensions
                     continue;
                 case "DSN":
                     e = e with { Dsn = true };
+                    continue;
+                case "CHUNKING":
+                    e = e with { Chunking = true };
+                    continue;
+                case "BINARYMIME":
+                    e = e with { BinaryMime = true };
                     continue;
             }
             if (s.StartsWith("SMTPUTF8 ", StringComparison.Ordinal))

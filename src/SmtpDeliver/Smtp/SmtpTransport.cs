@@ -272,6 +272,46 @@ internal sealed class SmtpTransport : IDisposable
         }
     }
 
+    /// <summary>Appends message bytes (a BDAT chunk, RFC 3030 2) after the current line; never traced.</summary>
+    public void AppendData(ReadOnlySpan<byte> data)
+    {
+        data.CopyTo(Reserve(data.Length));
+        _writeLength += data.Length;
+    }
+
+    /// <summary>Drops everything buffered and not yet written (nothing of it reaches the server).</summary>
+    public void DiscardBuffered() => _writeLength = 0;
+
+    /// <summary>
+    /// Writes everything buffered in one write under the deadlines set by <see cref="StartDataDeadline"/> (the
+    /// size-based bound of the whole data phase and the per-block limit), which it does not reset.
+    /// </summary>
+    /// <exception cref="SmtpException">The write failed or timed out; the transport is then broken.</exception>
+    public async ValueTask FlushDataAsync(SmtpCommand command, CancellationToken cancellationToken)
+    {
+        if (_writeLength == 0)
+        {
+            return;
+        }
+        try
+        {
+            await _io.WriteAsync(_writeBuffer.AsMemory(0, _writeLength), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw Break(IoReason(e), command, $"writing message data: {e.Message}", string.Empty, null, e);
+        }
+        catch (OperationCanceledException)
+        {
+            Broken = true;
+            throw;
+        }
+        finally
+        {
+            _writeLength = 0;
+        }
+    }
+
     /// <summary>Bounds the data writer's writes: <paramref name="total"/> for all of them, <paramref name="perWrite"/> for each.</summary>
     public void StartDataDeadline(TimeSpan total, TimeSpan perWrite) => _io.StartWriteDeadline(total, perWrite);
 

@@ -27,6 +27,16 @@ public class EhloExtensionsTests
         Assert.Equal("X-FOO bar  baz", e.All[7].ToString());
     }
 
+    // Issue 13: CHUNKING and BINARYMIME (RFC 3030) are acted on.
+    [Fact]
+    public void Chunking_and_binarymime_are_recognised()
+    {
+        var e = EhloExtensions.Parse([" chunking ", "BinaryMime"]);
+        Assert.True(e.Chunking && e.BinaryMime);
+        var none = EhloExtensions.Parse(["CHUNKINGX", "BINARYMIME 1", "PIPELINING"]);
+        Assert.False(none.Chunking || none.BinaryMime);
+    }
+
     [Fact]
     public void Keywords_are_upper_cased_and_parameters_kept_as_sent()
     {

@@ -1,0 +1,53 @@
+namespace SmtpDeliver;
+
+/// <summary>
+/// What the writer of pipelined BDAT chunks tells the reader of their replies, and back: how many chunks
+/// were written whole (the reader waits for chunk k to be written before it starts the deadline for its
+/// reply), whether the one with LAST was, and whether the writer should stop (a refusal came: RFC 3030 2
+/// says no further chunk may be sent after a 4xx/5xx to one).
+/// </summary>
+internal sealed class BdatProgress : IDisposable
+{
+    // One release per chunk written, then one when the writer has ended: the reader's k-th wait takes
+    // chunk k's release when there is one, else the end.
+    private readonly SemaphoreSlim _signals = new(0);
+    private int _written;
+    private int _stop;
+    private int _lastWritten;
+
+    /// <summary>True once the chunk with LAST was written whole: the whole message was sent.</summary>
+    public bool LastWritten => Volatile.Read(ref _lastWritten) != 0;
+
+    /// <summary>Whether chunk <paramref name="index"/>, written, is the one with LAST.</summary>
+    public bool IsLast(int index) => LastWritten && index == Volatile.Read(ref _written) - 1;
+
+    /// <summary>True when no further chunk should be sent.</summary>
+    public bool StopRequested => Volatile.Read(ref _stop) != 0;
+
+    /// <summary>Asks the writer to send no further chunk.</summary>
+    public void Stop() => Volatile.Write(ref _stop, 1);
+
+    /// <summary>The writer wrote a chunk whole.</summary>
+    public void ChunkWritten(bool last)
+    {
+        if (last)
+        {
+            Volatile.Write(ref _lastWritten, 1);
+        }
+        Interlocked.Increment(ref _written);
+        _signals.Release();
+    }
+
+    /// <summary>The writer has ended, whatever the reason; called once.</summary>
+    public void WriterEnded() => _signals.Release();
+
+    /// <summary>Waits until chunk <paramref name="index"/> (from 0) is written (true) or the writer ended without writing it (false).</summary>
+    public async ValueTask<bool> WaitWrittenAsync(int index, CancellationToken cancellationToken)
+    {
+        await _signals.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return index < Volatile.Read(ref _written);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _signals.Dispose();
+}

@@ -1,0 +1,360 @@
+using SmtpDeliver.Diagnostics;
+
+namespace SmtpDeliver;
+
+// RFC 3030: the message in BDAT chunks instead of DATA (docs/chunking.md).
+public sealed partial class SmtpClientSession
+{
+    /// <summary>
+    /// BDAT when the message needs BINARYMIME (DATA cannot carry it), else when the server announced CHUNKING
+    /// and PIPELINING and <see cref="SmtpSessionOptions.UseChunking"/> is on. Without PIPELINING every BDAT
+    /// waits for its reply, so there is no single flight to gain, only DATA's 354 round trip: DATA stays, the
+    /// path every server has exercised most.
+    /// </summary>
+    private bool UsesBdat(DeliveryRequirements requirements) =>
+        (requirements & DeliveryRequirements.BinaryMime) != 0
+        || (_options.UseChunking && Extensions.Chunking && Extensions.Pipelining);
+
+    private void CheckBinaryMime(DeliveryRequirements requirements)
+    {
+        if ((requirements & DeliveryRequirements.BinaryMime) != 0 && !(Extensions.BinaryMime && Extensions.Chunking))
+        {
+            // Permanent: this server will never take the message as it is (RFC 3030 3), as for 8BITMIME.
+            throw new SmtpException(SmtpErrorReason.BinaryMimeUnsupported, true, SmtpCommand.None,
+                "server does not implement the binarymime and chunking extensions, required by the message");
+        }
+    }
+
+    private Task<SmtpResponse[]> SendChunkedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken) =>
+        Extensions.Pipelining
+            ? SendChunkedPipelinedAsync(mailFrom, rcptTo, messageSize, message, requirements, dsn, cancellationToken)
+            : SendChunkedLockStepAsync(mailFrom, rcptTo, messageSize, message, requirements, dsn, cancellationToken);
+
+    // RFC 3030 2 with RFC 2920 3.1: MAIL, every RCPT and the first chunk in one write; further chunks are
+    // written without waiting for replies, which are read concurrently, one per command, so neither side's
+    // buffers can fill up and stall the other. A message of up to one chunk is one flight.
+    private async Task<SmtpResponse[]> SendChunkedPipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
+    {
+        ThrowIfUnasked(SmtpCommand.MailFrom);
+        using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0);
+        AppendMailFrom(mailFrom, messageSize, requirements, dsn);
+        for (var i = 0; i < rcptTo.Count; i++)
+        {
+            AppendRcptTo(rcptTo[i], (requirements & DeliveryRequirements.SmtpUtf8) != 0, dsn?.Recipients[i]);
+        }
+        bool firstIsLast;
+        try
+        {
+            firstIsLast = await chunks.AppendNextAsync(_transport, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Nothing was written: the session stays in step.
+            _transport.DiscardBuffered();
+            throw e is OperationCanceledException ? e : MessageError(e);
+        }
+
+        using var progress = new BdatProgress();
+        // The size-based bound of the whole data phase and the per-block limit, as for DATA (the envelope
+        // shares the first write).
+        _transport.StartDataDeadline(_timeouts.DataPhase(messageSize), _timeouts.DataBlock);
+        var write = WriteChunksAsync(chunks, firstIsLast, progress, cancellationToken);
+
+        Reply? mail = null;
+        var responses = new SmtpResponse[rcptTo.Count];
+        var recipientsRead = false;
+        var accepted = 0;
+        SmtpException? readError = null;
+        Reply? refusal = null;
+        Reply? final = null;
+        try
+        {
+            try
+            {
+                mail = await ReadAsync(SmtpCommand.MailFrom, _timeouts.Mail, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < rcptTo.Count; i++)
+                {
+                    responses[i] = RcptResponse(await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false));
+                    accepted += responses[i].IsSuccess ? 1 : 0;
+                }
+                recipientsRead = true;
+            }
+            catch (SmtpException e)
+            {
+                readError = e;
+                progress.Stop();
+            }
+            if (!recipientsRead)
+            {
+                for (var i = 0; i < responses.Length; i++)
+                {
+                    responses[i] ??= readError!.Response;
+                }
+            }
+            if (mail is { IsPositiveCompletion: false } || accepted == 0)
+            {
+                // RFC 3030 2: the transaction failed and every chunk will be refused; send no more of them.
+                progress.Stop();
+            }
+            // One reply per chunk written, in order; the deadline for a reply starts once its chunk is written.
+            for (var k = 0; readError is null && await progress.WaitWrittenAsync(k, cancellationToken).ConfigureAwait(false); k++)
+            {
+                var last = progress.IsLast(k);
+                Reply reply;
+                try
+                {
+                    reply = await ReadAsync(SmtpCommand.Bdat, last ? _timeouts.DataTermination : _timeouts.DataBlock, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SmtpException e)
+                {
+                    readError = e;
+                    progress.Stop();
+                    break;
+                }
+                if (last)
+                {
+                    final = reply;
+                    break;
+                }
+                if (!reply.IsPositiveCompletion && refusal is null)
+                {
+                    // RFC 3030 2: after a 4xx/5xx to a chunk, no further chunk may be sent.
+                    refusal = reply;
+                    progress.Stop();
+                }
+            }
+        }
+        catch (OperationCanceledException e)
+        {
+            progress.Stop();
+            _transport.Broken = true;
+            await ObserveChunkWriterAsync(write).ConfigureAwait(false);
+            if (progress.LastWritten && mail is { IsPositiveCompletion: true } && accepted > 0 && refusal is null)
+            {
+                // As with DATA: cancelled while the server judged the whole message, so the outcome is uncertain.
+                throw CanceledAfterData(e, responses);
+            }
+            throw;
+        }
+        var (messageError, writeError, writeCanceled) = await ObserveChunkWriterAsync(write).ConfigureAwait(false);
+
+        if (mail is { IsPositiveCompletion: false })
+        {
+            throw Status(mail, SmtpCommand.MailFrom, "2xx");
+        }
+        if (recipientsRead && accepted == 0)
+        {
+            // The data went out with the envelope, but no recipient was accepted: the recipients' refusals are the
+            // answer, whatever the server said to the chunks (RFC 3030 2: it refuses them).
+            throw NoneAccepted(responses, "no recipients accepted in pipelined bdat transaction");
+        }
+        if (messageError is not null)
+        {
+            throw MessageError(messageError);
+        }
+        if (refusal is not null)
+        {
+            throw ChunkRefused(refusal, progress.LastWritten, responses);
+        }
+        if (writeError is not null)
+        {
+            // The chunk with LAST was not written whole: the message was not sent, nothing can have been delivered.
+            throw writeError;
+        }
+        if (writeCanceled is not null)
+        {
+            throw writeCanceled;
+        }
+        if (readError is not null)
+        {
+            // The whole message was written and no verdict came: uncertain, exactly as a lost reply to DATA's end.
+            throw progress.LastWritten ? readError.AfterMessageData(uncertain: true, responses) : readError;
+        }
+        if (final is null)
+        {
+            throw _transport.Break(SmtpErrorReason.Protocol, SmtpCommand.Bdat, "bdat writer ended without the last chunk", string.Empty, null);
+        }
+        return Delivered(final, chunks, responses);
+    }
+
+    /// <summary>
+    /// Writes the chunk already in the command buffer, then each further one, until the last or until the reader
+    /// asks to stop. Returns an error of the message stream (nothing of that chunk was written: the session stays
+    /// in step); throws the write's <see cref="SmtpException"/> or <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<Exception?> WriteChunksAsync(BdatWriter chunks, bool last, BdatProgress progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await _transport.FlushDataAsync(SmtpCommand.Bdat, cancellationToken).ConfigureAwait(false);
+                progress.ChunkWritten(last);
+                if (last || progress.StopRequested)
+                {
+                    return null;
+                }
+                try
+                {
+                    last = await chunks.AppendNextAsync(_transport, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    return e;
+                }
+            }
+        }
+        finally
+        {
+            progress.WriterEnded();
+        }
+    }
+
+    private static async Task<(Exception? MessageError, SmtpException? WriteError, OperationCanceledException? Canceled)> ObserveChunkWriterAsync(Task<Exception?> write)
+    {
+        try
+        {
+            return (await write.ConfigureAwait(false), null, null);
+        }
+        catch (SmtpException e)
+        {
+            return (null, e, null);
+        }
+        catch (OperationCanceledException e)
+        {
+            return (null, null, e);
+        }
+    }
+
+    // RFC 3030 2 without PIPELINING (only for BINARYMIME, see UsesBdat): one command, one reply.
+    private async Task<SmtpResponse[]> SendChunkedLockStepAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
+    {
+        using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0);
+        AppendMailFrom(mailFrom, messageSize, requirements, dsn);
+        await FlushAsync(SmtpCommand.MailFrom, cancellationToken).ConfigureAwait(false);
+        var mail = await ReadAsync(SmtpCommand.MailFrom, _timeouts.Mail, cancellationToken).ConfigureAwait(false);
+        if (!mail.IsPositiveCompletion)
+        {
+            throw Status(mail, SmtpCommand.MailFrom, "2xx");
+        }
+        var responses = new SmtpResponse[rcptTo.Count];
+        var accepted = 0;
+        for (var i = 0; i < rcptTo.Count; i++)
+        {
+            AppendRcptTo(rcptTo[i], (requirements & DeliveryRequirements.SmtpUtf8) != 0, dsn?.Recipients[i]);
+            await FlushAsync(SmtpCommand.RcptTo, cancellationToken).ConfigureAwait(false);
+            var reply = await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false);
+            if (i > 0 && reply.Code is 452 or 552)
+            {
+                // RFC 5321 4.5.3.1.10: too many recipients; the rest must go in another transaction.
+                var rest = reply.ToResponse(SmtpCommand.RcptTo, false, SmtpErrorReason.Status);
+                for (var j = i; j < rcptTo.Count; j++)
+                {
+                    responses[j] = rest;
+                }
+                break;
+            }
+            responses[i] = RcptResponse(reply);
+            accepted += responses[i].IsSuccess ? 1 : 0;
+        }
+        if (accepted == 0)
+        {
+            throw NoneAccepted(responses, "no recipients accepted in transaction");
+        }
+
+        ThrowIfUnasked(SmtpCommand.Bdat);
+        _transport.StartDataDeadline(_timeouts.DataPhase(messageSize), _timeouts.DataBlock);
+        while (true)
+        {
+            bool last;
+            try
+            {
+                last = await chunks.AppendNextAsync(_transport, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _transport.DiscardBuffered();
+                throw MessageError(e);
+            }
+            await _transport.FlushDataAsync(SmtpCommand.Bdat, cancellationToken).ConfigureAwait(false);
+            Reply reply;
+            try
+            {
+                reply = await ReadAsync(SmtpCommand.Bdat, last ? _timeouts.DataTermination : _timeouts.DataBlock, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SmtpException e) when (last)
+            {
+                throw e.AfterMessageData(uncertain: true, responses);
+            }
+            catch (OperationCanceledException e) when (last)
+            {
+                _transport.Broken = true;
+                throw CanceledAfterData(e, responses);
+            }
+            if (last)
+            {
+                return Delivered(reply, chunks, responses);
+            }
+            if (!reply.IsPositiveCompletion)
+            {
+                throw ChunkRefused(reply, false, responses);
+            }
+        }
+    }
+
+    // RFC 2920 3.1: data that arrived while no command was outstanding means the replies are out of step.
+    private void ThrowIfUnasked(SmtpCommand command)
+    {
+        if (_transport.BufferedBytes > 0)
+        {
+            throw _transport.Break(SmtpErrorReason.Protocol, command,
+                $"server sent {_transport.BufferedBytes} bytes no command asked for", string.Empty, null);
+        }
+    }
+
+    private SmtpResponse[] Delivered(Reply final, BdatWriter chunks, SmtpResponse[] responses)
+    {
+        Log.DataWritten(_logger, chunks.Written);
+        if (!final.IsPositiveCompletion)
+        {
+            // A definite verdict on the whole message: 5xx permanent, 4xx transient.
+            var permanent = final.Class == 5;
+            throw new SmtpException(SmtpErrorReason.Status, permanent, SmtpCommand.Bdat,
+                $"message refused after last bdat chunk: got {final.Code}, expected 2xx", final.ToResponse(SmtpCommand.Bdat, permanent, SmtpErrorReason.Status))
+            {
+                MessageDataSent = true,
+                RecipientResponses = responses,
+            };
+        }
+        var accepted = 0;
+        foreach (var r in responses)
+        {
+            accepted += r.IsSuccess ? 1 : 0;
+        }
+        Log.Delivered(_logger, accepted, responses.Length, chunks.Written);
+        return responses;
+    }
+
+    /// <summary>A 4xx/5xx to a chunk: a definite "not delivered" (RFC 3030 2), whether or not the rest was already written.</summary>
+    private static SmtpException ChunkRefused(Reply reply, bool wholeMessageWritten, SmtpResponse[] responses)
+    {
+        var permanent = reply.Class == 5;
+        return new SmtpException(SmtpErrorReason.Status, permanent, SmtpCommand.Bdat,
+            $"bdat chunk refused: got {reply.Code}, expected 2xx", reply.ToResponse(SmtpCommand.Bdat, permanent, SmtpErrorReason.Status))
+        {
+            MessageDataSent = wholeMessageWritten,
+            RecipientResponses = responses,
+        };
+    }
+
+    /// <summary>The message stream failed or is malformed; no chunk of it was written partly, so the session stays in step.</summary>
+    private static SmtpException MessageError(Exception e) =>
+        new(SmtpErrorReason.MessageData, false, SmtpCommand.Bdat, $"reading message for bdat: {e.Message}", null, e);
+
+    private SmtpException CanceledAfterData(OperationCanceledException e, SmtpResponse[] responses)
+    {
+        _transport.Broken = true;
+        return new SmtpException(SmtpErrorReason.Canceled, false, SmtpCommand.Bdat,
+            "cancelled after the message data was sent, before the server's reply", null, e).AfterMessageData(uncertain: true, responses);
+    }
+}
