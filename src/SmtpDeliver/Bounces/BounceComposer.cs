@@ -59,7 +59,9 @@ public static class BounceComposer
         var report = new MultipartReport("delivery-status");
         var text = new TextPart("plain") { Text = BounceText.Write(request, reported, international) };
         text.ContentType.Charset = "utf-8";
-        text.ContentTransferEncoding = Ascii.IsValid(text.Text) ? ContentEncoding.SevenBit : ContentEncoding.QuotedPrintable;
+        // RFC 5322 2.1.1: no line above 998 octets; a long server line or non-ASCII text goes quoted-printable.
+        text.ContentTransferEncoding = Ascii.IsValid(text.Text) && text.Text.Split("\r\n").All(l => l.Length <= 998)
+            ? ContentEncoding.SevenBit : ContentEncoding.QuotedPrintable;
         report.Add(text);
 
         var statusBytes = Encoding.UTF8.GetBytes(DeliveryStatusFields.Write(request, reported, international, now));

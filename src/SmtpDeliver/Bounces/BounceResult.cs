@@ -33,12 +33,14 @@ public sealed record BounceResult
 
     /// <summary>
     /// A request delivering the notification with <c>MAIL FROM:&lt;&gt;</c> to <see cref="Recipient"/> (8BITMIME and
-    /// SMTPUTF8 as the message needs).
+    /// SMTPUTF8 as the message needs; SMTPUTF8 always for an <see cref="International"/> one).
     /// </summary>
     /// <exception cref="InvalidOperationException">The notification was suppressed.</exception>
     public DeliveryRequest ToDeliveryRequest()
     {
         var message = Message ?? throw new InvalidOperationException($"no notification to deliver: suppressed ({SuppressedReason})");
-        return MimeDeliveryRequest.Create(message, EnvelopeAddress.NullReversePath, [Recipient]);
+        var request = MimeDeliveryRequest.Create(message, EnvelopeAddress.NullReversePath, [Recipient]);
+        // RFC 6533 6 / RFC 6532 3.7: the message/global* types go only to servers that take SMTPUTF8.
+        return International ? request with { Requirements = request.Requirements | DeliveryRequirements.SmtpUtf8 } : request;
     }
 }
