@@ -23,19 +23,23 @@ internal sealed class OriginalMessagePrefix
         var stream = open() ?? throw new InvalidOperationException("OpenOriginalMessage returned null");
         await using (stream.ConfigureAwait(false))
         {
-            var buffer = new byte[checked(cap + 1)];
-            var length = 0;
-            while (length < buffer.Length)
+            // Grows with what is read, so a large cap costs memory only for a message that large.
+            using var collected = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            var limit = (long)cap + 1;
+            while (collected.Length < limit)
             {
-                var n = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                var want = (int)Math.Min(chunk.Length, limit - collected.Length);
+                var n = await stream.ReadAsync(chunk.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
                     break;
                 }
-                length += n;
+                collected.Write(chunk, 0, n);
             }
-            var complete = length <= cap;
-            return new OriginalMessagePrefix(buffer.AsSpan(0, Math.Min(length, cap)).ToArray(), complete);
+            var complete = collected.Length <= cap;
+            var bytes = collected.GetBuffer().AsSpan(0, (int)Math.Min(collected.Length, cap)).ToArray();
+            return new OriginalMessagePrefix(bytes, complete);
         }
     }
 

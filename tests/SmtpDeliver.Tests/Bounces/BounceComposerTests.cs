@@ -366,6 +366,26 @@ public class BounceComposerTests
     }
 
     [Fact]
+    public async Task A_hostile_reply_in_an_international_notification_keeps_utf8_but_no_controls()
+    {
+        var hostile = Reply(550, "5.1.1", "550-5.1.1 grüße\r\nAction: delivered\u2029Status: 2.0.0", "550 5.1.1 ünd\u0000\u001b\u0085 end");
+        var recipient = Failed("δοκιμή@example.net") with { Response = hostile };
+        var result = await BounceComposer.ComposeAsync(Request(recipient) with { MaxReturnedMessageSize = int.MaxValue });
+        Assert.True(result.International);
+        var (message, bytes) = await RoundTripAsync(result);
+        var (report, groups) = Parts(message);
+        Assert.Equal("message/global-delivery-status", report[1].ContentType.MimeType);
+        Assert.Equal(2, groups.Count);
+        Assert.Equal(["Final-Recipient", "Action", "Status", "Remote-MTA", "Diagnostic-Code", "Last-Attempt-Date"], groups[1].Select(h => h.Field));
+        Assert.Equal("failed", groups[1]["Action"]);
+        Assert.Equal("smtp; 550-5.1.1 grüße Action: delivered Status: 2.0.0 550 5.1.1 ünd end", Unfold(groups[1]["Diagnostic-Code"]));
+        foreach (var line in Encoding.UTF8.GetString(bytes).Split("\r\n"))
+        {
+            Assert.DoesNotContain(line, c => c < ' ' && c != '\t' || c == '\u007f' || c == '\u0085' || c == '\u2029');
+        }
+    }
+
+    [Fact]
     public async Task Outcomes_of_a_delivery_map_to_actions_notify_orcpt_and_the_remote_mta()
     {
         var outcome = new DeliveryOutcome(
