@@ -18,6 +18,7 @@ public static class MimeDeliveryRequest
     /// BINARYMIME when a part is binary (RFC 3030).
     /// </summary>
     /// <exception cref="FormatException">An address is not a valid RFC 5321/6531 mailbox.</exception>
+    /// <exception cref="InvalidOperationException">The message is being sent by another delivery right now (MimeKit writes one message once at a time).</exception>
     public static DeliveryRequest Create(MimeMessage message, string mailFrom, IReadOnlyList<string> recipients, bool requireTls = false)
     {
         ArgumentNullException.ThrowIfNull(mailFrom);
@@ -38,6 +39,7 @@ public static class MimeDeliveryRequest
     /// DSN and the hiding of Bcc taken from <paramref name="options"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A recipient is null or the null reverse-path.</exception>
+    /// <exception cref="InvalidOperationException">The message is being sent by another delivery right now (MimeKit writes one message once at a time).</exception>
     public static DeliveryRequest Create(MimeMessage message, EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> recipients, MimeDeliveryOptions options)
     {
         ArgumentNullException.ThrowIfNull(message);

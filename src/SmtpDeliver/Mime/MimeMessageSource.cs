@@ -34,18 +34,40 @@ internal sealed class MimeMessageSource
     public static MimeMessageSource Prepare(MimeMessage message, bool envelopeNeedsSmtpUtf8, bool hideBcc)
     {
         var (format, requirements) = Formatting(message, envelopeNeedsSmtpUtf8, hideBcc);
-        using var measuring = new MeasuringStream();
-        message.WriteTo(format, measuring);
-        return Measured(message, format, requirements, measuring);
+        var gate = MimeWriteGate.For(message);
+        // Synchronous: never blocks on another delivery's writer (that waits for a network peer).
+        if (!gate.Wait(0))
+        {
+            throw new InvalidOperationException("the MIME message is being written for another delivery; prepare every delivery of it before sending any");
+        }
+        try
+        {
+            using var measuring = new MeasuringStream();
+            message.WriteTo(format, measuring);
+            return Measured(message, format, requirements, measuring);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     /// <summary>As <see cref="Prepare"/>, measuring asynchronously (a part's content may be a file).</summary>
     public static async Task<MimeMessageSource> PrepareAsync(MimeMessage message, bool envelopeNeedsSmtpUtf8, bool hideBcc, CancellationToken cancellationToken)
     {
         var (format, requirements) = Formatting(message, envelopeNeedsSmtpUtf8, hideBcc);
-        using var measuring = new MeasuringStream();
-        await message.WriteToAsync(format, measuring, cancellationToken).ConfigureAwait(false);
-        return Measured(message, format, requirements, measuring);
+        var gate = MimeWriteGate.For(message);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var measuring = new MeasuringStream();
+            await message.WriteToAsync(format, measuring, cancellationToken).ConfigureAwait(false);
+            return Measured(message, format, requirements, measuring);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     private static (FormatOptions Format, DeliveryRequirements Requirements) Formatting(MimeMessage message, bool envelopeNeedsSmtpUtf8, bool hideBcc)

@@ -9,6 +9,8 @@ namespace SmtpDeliver.Mime;
 /// message into a <see cref="Pipe"/> with pooled segments; each read takes what is there. At most
 /// <see cref="PauseThreshold"/> bytes are buffered, and a writer ahead of its reader waits without a thread.
 /// Disposing the stream stops the writer and returns the segments to the pool. Asynchronous reads only.
+/// Streams of the same message are written one after the other (<see cref="MimeWriteGate"/>): read one to its
+/// end, or dispose it, before waiting on the next.
 /// </summary>
 internal sealed class MimeMessageStream : Stream
 {
@@ -143,12 +145,21 @@ internal sealed class MimeMessageStream : Stream
         try
         {
             var token = _stop.Token;
-            var sink = new PipeSinkStream(_pipe.Writer, _size);
-            await _message.WriteToAsync(_format, sink, token).ConfigureAwait(false);
-            await sink.FlushAsync(token).ConfigureAwait(false);
-            if (sink.Written != _size)
+            var gate = MimeWriteGate.For(_message);
+            await gate.WaitAsync(token).ConfigureAwait(false);
+            try
             {
-                error = new MimeMessageChangedException(_size, sink.Written, atLeast: false);
+                var sink = new PipeSinkStream(_pipe.Writer, _size);
+                await _message.WriteToAsync(_format, sink, token).ConfigureAwait(false);
+                await sink.FlushAsync(token).ConfigureAwait(false);
+                if (sink.Written != _size)
+                {
+                    error = new MimeMessageChangedException(_size, sink.Written, atLeast: false);
+                }
+            }
+            finally
+            {
+                gate.Release();
             }
         }
         catch (Exception e)

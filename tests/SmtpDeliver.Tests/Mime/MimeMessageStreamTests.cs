@@ -67,6 +67,23 @@ public class MimeMessageStreamTests
     }
 
     [Fact]
+    public async Task Streams_of_one_message_take_turns_and_preparing_it_meanwhile_is_refused()
+    {
+        var m = MimeWire.Multipart(1024 * 1024);
+        var source = MimeMessageSource.Prepare(m, false, false);
+        var first = (MimeMessageStream)source.Open();
+        var second = (MimeMessageStream)source.Open();
+        Assert.True(await first.ReadAsync(new byte[100]) > 0); // first is writing, paused on its full pipe
+        var secondRead = second.ReadAsync(new byte[100]).AsTask();
+        Assert.False(secondRead.IsCompleted); // waits for the first writer
+        Assert.Throws<InvalidOperationException>(() => MimeMessageSource.Prepare(m, false, false));
+        await first.DisposeAsync();
+        Assert.True(await secondRead > 0);
+        await second.DisposeAsync();
+        Assert.Equal(source.Size, MimeMessageSource.Prepare(m, false, false).Size);
+    }
+
+    [Fact]
     public async Task Unread_stream_starts_no_producer_and_sync_read_is_refused()
     {
         var source = MimeMessageSource.Prepare(MimeWire.Multipart(10), false, true);
