@@ -1,0 +1,110 @@
+using MimeKit;
+
+namespace SmtpDeliver.Mime;
+
+/// <summary>
+/// A MimeKit message prepared for delivery: how it is written (CRLF line ends, RFC 6532 UTF-8 headers only
+/// when SMTPUTF8 is needed anyway, hidden Bcc), its size from a measuring pass that keeps no bytes, and what it
+/// needs from the server. <see cref="Open"/> gives a stream that writes the message again on demand; every
+/// open writes the same bytes, or fails with <see cref="MimeMessageChangedException"/>.
+/// </summary>
+internal sealed class MimeMessageSource
+{
+    private readonly MimeMessage _message;
+    private readonly FormatOptions _format;
+
+    private MimeMessageSource(MimeMessage message, FormatOptions format, long size, DeliveryRequirements requirements)
+    {
+        _message = message;
+        _format = format;
+        Size = size;
+        Requirements = requirements;
+    }
+
+    /// <summary>The message size in bytes, as sent (before dot-stuffing).</summary>
+    public long Size { get; }
+
+    /// <summary>What the message and the envelope need: 8BITMIME, SMTPUTF8, BINARYMIME (never REQUIRETLS).</summary>
+    public DeliveryRequirements Requirements { get; }
+
+    /// <summary>The formatting used, for tests.</summary>
+    internal FormatOptions Format => _format;
+
+    /// <summary>Prepares <paramref name="message"/>; <paramref name="envelopeNeedsSmtpUtf8"/> when an envelope address has a non-ASCII local part.</summary>
+    public static MimeMessageSource Prepare(MimeMessage message, bool envelopeNeedsSmtpUtf8, bool hideBcc)
+    {
+        var (format, requirements) = Formatting(message, envelopeNeedsSmtpUtf8, hideBcc);
+        var gate = MimeWriteGate.For(message);
+        // Synchronous: never blocks on another delivery's writer (that waits for a network peer).
+        if (!gate.Wait(0))
+        {
+            throw new InvalidOperationException("the MIME message is being written for another delivery; prepare every delivery of it before sending any");
+        }
+        try
+        {
+            using var measuring = new MeasuringStream();
+            message.WriteTo(format, measuring);
+            return Measured(message, format, requirements, measuring);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>As <see cref="Prepare"/>, measuring asynchronously (a part's content may be a file).</summary>
+    public static async Task<MimeMessageSource> PrepareAsync(MimeMessage message, bool envelopeNeedsSmtpUtf8, bool hideBcc, CancellationToken cancellationToken)
+    {
+        var (format, requirements) = Formatting(message, envelopeNeedsSmtpUtf8, hideBcc);
+        var gate = MimeWriteGate.For(message);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var measuring = new MeasuringStream();
+            await message.WriteToAsync(format, measuring, cancellationToken).ConfigureAwait(false);
+            return Measured(message, format, requirements, measuring);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static (FormatOptions Format, DeliveryRequirements Requirements) Formatting(MimeMessage message, bool envelopeNeedsSmtpUtf8, bool hideBcc)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var requirements = MimeRequirements.FromStructure(message);
+        if (envelopeNeedsSmtpUtf8)
+        {
+            requirements |= DeliveryRequirements.SmtpUtf8;
+        }
+        var format = new FormatOptions
+        {
+            // RFC 5321 2.3.8: lines end with CRLF; the last one too (DATA's end marker follows it).
+            NewLineFormat = NewLineFormat.Dos,
+            EnsureNewLine = true,
+            // RFC 6532 3.2: UTF-8 header values only when the transaction is SMTPUTF8 anyway; otherwise
+            // MimeKit keeps RFC 2047 encoded words and A-label domains.
+            International = (requirements & DeliveryRequirements.SmtpUtf8) != 0,
+        };
+        if (hideBcc)
+        {
+            format.HiddenHeaders.Add(HeaderId.Bcc);
+            format.HiddenHeaders.Add(HeaderId.ResentBcc);
+        }
+        return (format, requirements);
+    }
+
+    private static MimeMessageSource Measured(MimeMessage message, FormatOptions format, DeliveryRequirements requirements, MeasuringStream measuring)
+    {
+        if (measuring.HasEightBit)
+        {
+            // RFC 6152: octets above 127 anywhere in the message.
+            requirements |= DeliveryRequirements.EightBitMime;
+        }
+        return new MimeMessageSource(message, format, measuring.Written, requirements);
+    }
+
+    /// <summary>A new stream of the message's bytes, written on demand as it is read (asynchronously).</summary>
+    public Stream Open() => new MimeMessageStream(_message, _format, Size);
+}

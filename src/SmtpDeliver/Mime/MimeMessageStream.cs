@@ -1,0 +1,171 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using MimeKit;
+
+namespace SmtpDeliver.Mime;
+
+/// <summary>
+/// A read-only stream of a MimeKit message, produced on demand: the first read starts MimeKit writing the
+/// message into a <see cref="Pipe"/> with pooled segments; each read takes what is there. At most
+/// <see cref="PauseThreshold"/> bytes are buffered, and a writer ahead of its reader waits without a thread.
+/// Disposing the stream stops the writer and returns the segments to the pool. Asynchronous reads only.
+/// Streams of the same message are written one after the other (<see cref="MimeWriteGate"/>): read one to its
+/// end, or dispose it, before waiting on the next.
+/// </summary>
+internal sealed class MimeMessageStream : Stream
+{
+    /// <summary>The writer waits when this many bytes are unread.</summary>
+    internal const int PauseThreshold = 64 * 1024;
+    private const int ResumeThreshold = 32 * 1024;
+    private const int SegmentSize = 16 * 1024;
+
+    private static readonly PipeOptions Options = new(
+        pool: MemoryPool<byte>.Shared,
+        pauseWriterThreshold: PauseThreshold,
+        resumeWriterThreshold: ResumeThreshold,
+        minimumSegmentSize: SegmentSize,
+        useSynchronizationContext: false);
+
+    private readonly MimeMessage _message;
+    private readonly FormatOptions _format;
+    private readonly long _size;
+    private readonly Pipe _pipe = new(Options);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _producer;
+    private long _read;
+    private bool _disposed;
+
+    public MimeMessageStream(MimeMessage message, FormatOptions format, long size)
+    {
+        _message = message;
+        _format = format;
+        _size = size;
+    }
+
+    /// <summary>The writer's task, for tests: it never faults (its errors go to the reader).</summary>
+    internal Task? Producer => _producer;
+
+    public override bool CanRead => !_disposed;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => _size;
+
+    public override long Position
+    {
+        get => _read;
+        set => throw new NotSupportedException();
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+        _producer ??= ProduceAsync();
+        var reader = _pipe.Reader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var data = result.Buffer;
+            if (!data.IsEmpty)
+            {
+                var n = (int)Math.Min(data.Length, buffer.Length);
+                data.Slice(0, n).CopyTo(buffer.Span);
+                reader.AdvanceTo(data.GetPosition(n));
+                _read += n;
+                return n;
+            }
+            reader.AdvanceTo(data.End);
+            if (result.IsCompleted)
+            {
+                return 0;
+            }
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>Not supported: the bytes are produced asynchronously, and a synchronous read would block a thread on them.</summary>
+    public override int Read(byte[] buffer, int offset, int count) =>
+        throw new NotSupportedException("a MIME message stream is read with ReadAsync");
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override async ValueTask DisposeAsync()
+    {
+        var producer = Stop();
+        if (producer is not null)
+        {
+            // Never faults; woken by the completed reader or the cancellation.
+            await producer.ConfigureAwait(false);
+        }
+        _stop.Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // The producer stops by itself once it sees the reader gone; nothing waits for it here.
+            Stop();
+        }
+        base.Dispose(disposing);
+    }
+
+    private Task? Stop()
+    {
+        if (_disposed)
+        {
+            return null;
+        }
+        _disposed = true;
+        _pipe.Reader.Complete();
+        _stop.Cancel();
+        return _producer;
+    }
+
+    // Writes the message into the pipe; every failure, including a size that differs from the measured one,
+    // completes the writer with it, so the reader's next read throws it and the task itself never faults.
+    private async Task ProduceAsync()
+    {
+        await Task.Yield();
+        Exception? error = null;
+        try
+        {
+            var token = _stop.Token;
+            var gate = MimeWriteGate.For(_message);
+            await gate.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                var sink = new PipeSinkStream(_pipe.Writer, _size);
+                await _message.WriteToAsync(_format, sink, token).ConfigureAwait(false);
+                await sink.FlushAsync(token).ConfigureAwait(false);
+                if (sink.Written != _size)
+                {
+                    error = new MimeMessageChangedException(_size, sink.Written, atLeast: false);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        await _pipe.Writer.CompleteAsync(error).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace SmtpDeliver.Mime;
+
+/// <summary>
+/// The write side of <see cref="MimeMessageStream"/>: MimeKit writes into it and the bytes go to a
+/// <see cref="PipeWriter"/>, whose flush waits (without a thread) while the reader is behind. It refuses the
+/// first byte beyond the measured size, so a grown message never reaches the reader.
+/// </summary>
+internal sealed class PipeSinkStream(PipeWriter writer, long expectedSize) : Stream
+{
+    /// <summary>The bytes accepted so far.</summary>
+    public long Written { get; private set; }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => Written;
+
+    public override long Position
+    {
+        get => Written;
+        set => throw new NotSupportedException();
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Account(buffer.Length);
+        var result = await writer.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        ThrowIfReaderGone(result);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    // MimeKit's asynchronous writers use WriteAsync; a synchronous write only appends to the pipe's pooled
+    // segments (no blocking); the next FlushAsync applies the back-pressure.
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        Account(buffer.Length);
+        writer.Write(buffer);
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void WriteByte(byte value) => Write([value]);
+
+    public override async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var result = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        ThrowIfReaderGone(result);
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    private void Account(int count)
+    {
+        if (Written + count > expectedSize)
+        {
+            throw new MimeMessageChangedException(expectedSize, Written + count, atLeast: true);
+        }
+        Written += count;
+    }
+
+    // The reader completed (disposed): stop producing.
+    private static void ThrowIfReaderGone(FlushResult result)
+    {
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            throw new OperationCanceledException("the message stream was closed by its reader");
+        }
+    }
+}
