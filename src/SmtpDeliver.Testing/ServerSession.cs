@@ -159,6 +159,10 @@ public sealed class ServerSession : IAsyncDisposable
                 {
                     lineEnd--;
                 }
+                if (lineEnd - lineStart > MaxLineLength)
+                {
+                    throw new InvalidDataException($"line longer than {MaxLineLength} bytes");
+                }
                 return _buffer.AsMemory(lineStart, lineEnd - lineStart);
             }
             scanned = _end - _start;

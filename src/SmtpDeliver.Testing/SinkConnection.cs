@@ -18,6 +18,7 @@ internal sealed class SinkConnection : IDisposable
     private string? _mailFrom;
     private string _mailParameters = "";
     private bool _chunkFailed;
+    private int _rcptCommands;
     private long _chunkedSize;
 
     public SinkConnection(SmtpSink sink, ServerSession session, int number)
@@ -61,6 +62,7 @@ internal sealed class SinkConnection : IDisposable
         _data.SetLength(0);
         _chunkFailed = false;
         _chunkedSize = 0;
+        _rcptCommands = 0;
     }
 
     public async Task RunAsync()
@@ -79,7 +81,7 @@ internal sealed class SinkConnection : IDisposable
             string? reply = null;
             if (_options.Reply is { } hook)
             {
-                reply = await hook(new SinkCommand(_number, verb, line, _recipients.Count, _session.IsTls)).ConfigureAwait(false);
+                reply = await hook(new SinkCommand(_number, verb, line, _rcptCommands, _session.IsTls)).ConfigureAwait(false);
                 if (reply is "")
                 {
                     return;
@@ -113,6 +115,7 @@ internal sealed class SinkConnection : IDisposable
                 }
                 return true;
             case "RCPT":
+                _rcptCommands++;
                 if (reply is null && _mailFrom is null)
                 {
                     reply = "503 5.5.1 need MAIL first";
