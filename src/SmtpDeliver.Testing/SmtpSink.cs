@@ -174,6 +174,13 @@ public sealed class SmtpSink : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until every connection accepted so far has ended (the client quit or closed, or a timeout);
+    /// at most <paramref name="timeout"/> (15 seconds by default). Connection failures are in <see cref="Errors"/>.
+    /// </summary>
+    public async Task CompletionAsync(TimeSpan? timeout = null) =>
+        await Task.WhenAll(_open.Values.Select(o => o.Task)).WaitAsync(timeout ?? TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+
     /// <summary>Stops listening, closes every open connection and waits for them to end.</summary>
     public async ValueTask DisposeAsync()
     {
