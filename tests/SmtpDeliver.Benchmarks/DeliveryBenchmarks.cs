@@ -5,6 +5,7 @@ using BenchmarkDotNet.Attributes;
 using MailKit.Security;
 using MimeKit;
 using SmtpDeliver.Names;
+using SmtpDeliver.Testing;
 
 namespace SmtpDeliver.Benchmarks;
 
@@ -19,7 +20,7 @@ public class DeliveryBenchmarks
 {
     private const int MessagesPerOperation = 20;
     private static readonly string[] Recipients = ["a@sink.example", "b@sink.example"];
-    private SinkServer _server = null!;
+    private SmtpSink _server = null!;
     private byte[] _bytes = [];
     private MimeMessage _mime = null!;
     private SmtpClientSession _client = null!;
@@ -31,7 +32,14 @@ public class DeliveryBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _server = new SinkServer();
+        // Messages are only counted, no transcript: the sink costs as little as a discarding server.
+        _server = SmtpSink.Start(new SmtpSinkOptions
+        {
+            HostName = "sink.example",
+            Extensions = SmtpSinkExtensions.Pipelining | SmtpSinkExtensions.EightBitMime | SmtpSinkExtensions.Size,
+            MaxMessageSize = 100_000_000,
+            CaptureMessages = false,
+        });
         var body = new StringBuilder();
         var line = 0;
         while (body.Length < MessageSize)
@@ -42,11 +50,11 @@ public class DeliveryBenchmarks
         _mime = await MimeMessage.LoadAsync(new MemoryStream(_bytes));
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(IPAddress.Loopback, _server.Port);
+        await socket.ConnectAsync(IPAddress.Loopback, _server.EndPoint.Port);
         _client = await SmtpClientSession.ConnectAsync(socket, new SmtpSessionOptions { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("bench.example"), RemoteHostname = default });
 
         _mailkit = new MailKit.Net.Smtp.SmtpClient { LocalDomain = "bench.example" };
-        await _mailkit.ConnectAsync("127.0.0.1", _server.Port, SecureSocketOptions.None);
+        await _mailkit.ConnectAsync("127.0.0.1", _server.EndPoint.Port, SecureSocketOptions.None);
     }
 
     [Benchmark(Baseline = true)]

@@ -32,7 +32,16 @@ internal static class DemoCommand
     public static async Task<int> RunAsync(TextWriter output, CancellationToken cancellationToken)
     {
         using var certificates = DemoCertificates.Create(MxHost);
-        await using var server = new LoopbackSmtpServer(MxHost, certificates.Server);
+        // The loopback server: ESMTP with STARTTLS (REQUIRETLS after it); recipients named "reject" are refused.
+        await using var server = SmtpSink.Start(new SmtpSinkOptions
+        {
+            HostName = MxHost,
+            Greeting = $"220 {MxHost} ESMTP SmtpDeliver demo",
+            Certificate = certificates.Server,
+            Extensions = SmtpSinkExtensions.Pipelining | SmtpSinkExtensions.Size | SmtpSinkExtensions.EightBitMime | SmtpSinkExtensions.SmtpUtf8
+                | SmtpSinkExtensions.EnhancedStatusCodes | SmtpSinkExtensions.StartTls | SmtpSinkExtensions.RequireTls | SmtpSinkExtensions.Limits,
+            Reply = command => ValueTask.FromResult(command.Verb == "RCPT" && command.Path.StartsWith("reject@", StringComparison.OrdinalIgnoreCase) ? "550 5.1.1 no such user" : null),
+        });
         var daneRecord = DaneVerifier.ComputeRecord(certificates.Server);
 
         // An in-memory DNSSEC-authentic zone: MX, address and a DANE-EE record for the server's key.
@@ -53,7 +62,8 @@ internal static class DemoCommand
         var names = Gather.TlsaNames(destinations, tlsa);
         await output.WriteLineAsync($"DNS: demo.example MX {mx} (authentic: {destinations.ExpandedNextHopAuthentic}), {mx} A {string.Join(", ", ips.Addresses)}, TLSA at _25._tcp.{tlsa.BaseDomain}: {string.Join(", ", tlsa.Records)}").ConfigureAwait(false);
 
-        var trace = new TraceCollector();
+        // The protocol trace: the lines the client logs at Trace level.
+        var trace = new CapturingLogger { MinimumLevel = Microsoft.Extensions.Logging.LogLevel.Trace };
         var domainResult = new TlsRptResult(PolicyType.NoPolicyFound, "demo.example");
         var hostResult = new TlsRptResult(new TlsRptResultPolicy { Type = PolicyType.Tlsa, Domain = tlsa.BaseDomain.Ascii, Strings = tlsa.Records.Select(r => r.ToString()).ToList() });
         var message = CreateMessage();
@@ -85,7 +95,7 @@ internal static class DemoCommand
         }
 
         await output.WriteLineAsync($"SMTP session with {mx} ({connection.Address} port {server.EndPoint.Port}):").ConfigureAwait(false);
-        foreach (var line in trace.Lines)
+        foreach (var line in trace.Entries.Where(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Trace).Select(e => e.Message))
         {
             await output.WriteLineAsync("  " + line).ConfigureAwait(false);
         }
@@ -100,8 +110,8 @@ internal static class DemoCommand
         await output.WriteLineAsync("TLSRPT results:").ConfigureAwait(false);
         await output.WriteLineAsync(JsonSerializer.Serialize([domainResult, hostResult], TlsRptJsonContext.Indented.ListTlsRptResult)).ConfigureAwait(false);
 
-        var received = server.Received;
-        var ok = received.Count == 1 && received[0].Tls && received[0].Data.AsSpan().SequenceEqual(data.ToArray()) && dane != "none";
+        var received = server.Messages;
+        var ok = received.Count == 1 && received[0].Tls && received[0].Data.Span.SequenceEqual(data.ToArray()) && dane != "none";
         await output.WriteLineAsync(ok ? "Server received the message intact over DANE-verified TLS." : "Server did not receive the message intact.").ConfigureAwait(false);
         return ok ? 0 : 1;
     }
