@@ -10,10 +10,11 @@ public class SmtpSinkClientTests
     private static readonly byte[] Message = Encoding.ASCII.GetBytes(
         "From: <a@client.example>\r\nTo: <b@sink.example>\r\nSubject: t\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nend\r\n");
 
-    private static async Task<SmtpClientSession> ConnectAsync(SmtpSink sink, TlsMode tls = TlsMode.None) =>
+    private static async Task<SmtpClientSession> ConnectAsync(SmtpSink sink, TlsMode tls = TlsMode.None, bool useChunking = true) =>
         await SmtpClientSession.ConnectAsync(await sink.ConnectAsync(), new SmtpSessionOptions
         {
             TlsMode = tls,
+            UseChunking = useChunking,
             EnforcePkix = false,
             EhloHostname = Domain.Parse("client.example"),
             RemoteHostname = default,
@@ -23,11 +24,13 @@ public class SmtpSinkClientTests
     private static Task<IReadOnlyList<SmtpResponse>> DeliverAsync(SmtpClientSession client, DeliveryRequirements requirements = DeliveryRequirements.None, params string[] recipients) =>
         client.DeliverMultipleAsync("a@client.example", recipients.Length == 0 ? ["b@sink.example"] : recipients, Message.Length, new MemoryStream(Message), requirements);
 
-    [Fact]
-    public async Task Many_transactions_on_one_connection_are_captured_with_envelope_and_exact_unstuffed_bytes()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Many_transactions_on_one_connection_are_captured_with_envelope_and_exact_unstuffed_bytes(bool useChunking)
     {
         await using var sink = SmtpSink.Start();
-        await using (var client = await ConnectAsync(sink))
+        await using (var client = await ConnectAsync(sink, useChunking: useChunking))
         {
             await DeliverAsync(client, DeliveryRequirements.None, "b@sink.example", "c@sink.example");
             await DeliverAsync(client);
@@ -41,7 +44,10 @@ public class SmtpSinkClientTests
         Assert.StartsWith($"SIZE={Message.Length}", first.MailParameters, StringComparison.Ordinal);
         Assert.Equal(Message, first.Data.ToArray());
         Assert.False(first.Tls);
-        Assert.False(first.Chunked);
+        // The sink announces CHUNKING and PIPELINING by default, so the client sends BDAT (RFC 3030)
+        // unless told not to; DATA is then dot-stuffed on the wire and unstuffed by the sink.
+        Assert.Equal(useChunking, first.Chunked);
+        Assert.Equal(useChunking, sink.Messages[1].Chunked);
         Assert.Equal(Message, sink.Messages[1].Data.ToArray());
     }
 
@@ -148,7 +154,7 @@ public class SmtpSinkClientTests
         {
             Reply = c =>
             {
-                if (c.Verb != "DATA")
+                if (c.Verb is not ("DATA" or "BDAT"))
                 {
                     return ValueTask.FromResult<string?>(null);
                 }
