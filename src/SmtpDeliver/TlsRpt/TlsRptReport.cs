@@ -32,11 +32,8 @@ public sealed class TlsRptReport
     public IReadOnlyList<TlsRptResult> Policies
     {
         get => _policies;
-        init
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            _policies = [.. value];
-        }
+        // JSON "policies": null reads as no policies.
+        init => _policies = value is null ? [] : [.. value];
     }
 
     /// <summary>

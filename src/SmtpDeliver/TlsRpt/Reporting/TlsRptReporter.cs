@@ -90,14 +90,14 @@ public sealed class TlsRptReporter(TlsRptAggregator aggregator, IDnsResolver res
         };
         var file = TlsRptReportFile.Create(report, Submitter, domain, uniqueId);
         var destinations = new List<TlsRptRuaOutcome>();
-        foreach (var uri in lookup.Record!.Rua)
+        foreach (var text in lookup.Record!.RuaText)
         {
-            destinations.Add(await SendAsync(uri, report, file, domain, cancellationToken).ConfigureAwait(false));
+            destinations.Add(await SendAsync(text, report, file, domain, cancellationToken).ConfigureAwait(false));
         }
         return new(domain, TlsRptDomainReportStatus.Reported, report, file, destinations);
     }
 
-    private async Task<TlsRptRuaOutcome> SendAsync(Uri uri, TlsRptReport report, TlsRptReportFile file, string domain, CancellationToken cancellationToken)
+    private async Task<TlsRptRuaOutcome> SendAsync(string uri, TlsRptReport report, TlsRptReportFile file, string domain, CancellationToken cancellationToken)
     {
         TlsRptRua rua;
         try

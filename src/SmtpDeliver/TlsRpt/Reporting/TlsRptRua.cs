@@ -37,7 +37,15 @@ public sealed record TlsRptRua
     public static TlsRptRua Parse(Uri rua)
     {
         ArgumentNullException.ThrowIfNull(rua);
-        var text = rua.OriginalString;
+        return Parse(rua.OriginalString);
+    }
+
+    /// <summary>Checks a destination as written in a record (<see cref="TlsRptRecord.RuaText"/>), with its size limit.</summary>
+    /// <exception cref="TlsRptRuaException">The destination is refused; <see cref="TlsRptRuaException.Refusal"/> says why.</exception>
+    public static TlsRptRua Parse(string rua)
+    {
+        ArgumentNullException.ThrowIfNull(rua);
+        var text = rua;
         long? maxSize = null;
         var bang = text.LastIndexOf('!');
         if (bang >= 0)
@@ -45,14 +53,19 @@ public sealed record TlsRptRua
             maxSize = ParseSize(text.AsSpan(bang + 1)) ?? throw new TlsRptRuaException(TlsRptRuaRefusal.InvalidSizeLimit, $"invalid size limit in tlsrpt rua {text}");
             text = text[..bang];
         }
+        if (text.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+        {
+            var mailbox = ParseMailbox(text);
+            return Uri.TryCreate("mailto:" + mailbox, UriKind.Absolute, out var mailto)
+                ? new TlsRptRua(mailto, mailbox, maxSize)
+                : throw new TlsRptRuaException(TlsRptRuaRefusal.InvalidMailbox, $"tlsrpt rua mailbox {mailbox} is not a valid mailto uri");
+        }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
             throw new TlsRptRuaException(TlsRptRuaRefusal.UnsupportedScheme, $"invalid tlsrpt rua {text}");
         }
         switch (uri.Scheme)
         {
-            case "mailto":
-                return new TlsRptRua(uri, ParseMailbox(text), maxSize);
             case "https":
                 CheckHttps(uri);
                 return new TlsRptRua(uri, null, maxSize);
