@@ -101,4 +101,5 @@ internal sealed class ResultJsonConverter : JsonConverter<TlsRptResult>
 [JsonSerializable(typeof(TlsRptResultPolicy))]
 [JsonSerializable(typeof(TlsRptSummary))]
 [JsonSerializable(typeof(List<FailureDetails>))]
+[JsonSerializable(typeof(FailureDetails))]
 internal sealed partial class TlsRptDetailJsonContext : JsonSerializerContext;

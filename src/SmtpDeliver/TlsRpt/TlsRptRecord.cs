@@ -11,6 +11,18 @@ namespace SmtpDeliver.TlsRpt;
 public sealed record TlsRptRecord(IReadOnlyList<Uri> Rua, IReadOnlyList<KeyValuePair<string, string>> Extensions)
 {
     private const string Version = "v=TLSRPTv1";
+    private readonly IReadOnlyList<string>? _ruaText;
+
+    /// <summary>
+    /// The report destinations as written in the record, one per entry of <see cref="Rua"/>, including a
+    /// '!' size limit suffix (<c>mailto:tlsrpt@example.org!10m</c>), which <see cref="Rua"/> leaves out when
+    /// the URI with it is not a valid <see cref="Uri"/>. See <see cref="Reporting.TlsRptRua"/>.
+    /// </summary>
+    public IReadOnlyList<string> RuaText
+    {
+        get => _ruaText ?? [.. Rua.Select(u => u.OriginalString)];
+        init => _ruaText = value;
+    }
 
     /// <summary>True when the TXT text is meant as a TLSRPT record: "v=TLSRPTv1" then ';', white space or the end.</summary>
     public static bool IsTlsRptRecord(string txt) =>
@@ -27,6 +39,7 @@ public sealed record TlsRptRecord(IReadOnlyList<Uri> Rua, IReadOnlyList<KeyValue
         }
         var o = Version.Length;
         var rua = new List<Uri>();
+        var ruaText = new List<string>();
         var extensions = new List<KeyValuePair<string, string>>();
         SkipWhiteSpace(txt, ref o);
         if (o >= txt.Length || txt[o] != ';')
@@ -59,7 +72,7 @@ public sealed record TlsRptRecord(IReadOnlyList<Uri> Rua, IReadOnlyList<KeyValue
             o++;
             if (key == "rua")
             {
-                ParseRua(txt, ref o, rua);
+                ParseRua(txt, ref o, rua, ruaText);
             }
             else
             {
@@ -84,11 +97,11 @@ public sealed record TlsRptRecord(IReadOnlyList<Uri> Rua, IReadOnlyList<KeyValue
         {
             throw new TlsRptRecordException("tlsrpt record has no rua");
         }
-        return new TlsRptRecord(rua, extensions);
+        return new TlsRptRecord(rua, extensions) { RuaText = ruaText };
     }
 
     // RFC 8460 3: tlsrpt-rua = "rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)
-    private static void ParseRua(string txt, ref int o, List<Uri> rua)
+    private static void ParseRua(string txt, ref int o, List<Uri> rua, List<string> ruaText)
     {
         while (true)
         {
@@ -98,11 +111,17 @@ public sealed record TlsRptRecord(IReadOnlyList<Uri> Rua, IReadOnlyList<KeyValue
                 o++;
             }
             var text = txt[start..o];
-            if (text.Length == 0 || !ValidPercentEncoding(text) || !Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme.Length == 0)
+            // A '!' size limit (as DMARC's, RFC 7489 6.4) can make a mailto: URI invalid for Uri; then the URI
+            // before it is kept, and the text with it.
+            var bang = text.LastIndexOf('!');
+            if (text.Length == 0 || !ValidPercentEncoding(text)
+                || !(Uri.TryCreate(text, UriKind.Absolute, out var uri) || (bang > 0 && Uri.TryCreate(text[..bang], UriKind.Absolute, out uri)))
+                || uri.Scheme.Length == 0)
             {
                 throw new TlsRptRecordException($"tlsrpt rua has an invalid uri: {text}");
             }
             rua.Add(uri);
+            ruaText.Add(text);
             var after = o;
             SkipWhiteSpace(txt, ref after);
             if (after < txt.Length && txt[after] == ',')

@@ -25,9 +25,16 @@ public sealed class TlsRptReport
     [JsonPropertyName("report-id")]
     public string ReportId { get; init; } = string.Empty;
 
-    /// <summary>The results, one per policy.</summary>
+    private readonly List<TlsRptResult> _policies = [];
+
+    /// <summary>The results, one per policy; <see cref="Merge"/> adds to them.</summary>
     [JsonPropertyName("policies")]
-    public List<TlsRptResult> Policies { get; init; } = [];
+    public IReadOnlyList<TlsRptResult> Policies
+    {
+        get => _policies;
+        // JSON "policies": null reads as no policies.
+        init => _policies = value is null ? [] : [.. value];
+    }
 
     /// <summary>
     /// Adds results: one whose policy equals an existing result's policy (type, strings, domain, MX hosts,
@@ -38,11 +45,11 @@ public sealed class TlsRptReport
         ArgumentNullException.ThrowIfNull(results);
         foreach (var result in results)
         {
-            var existing = Policies.Find(p => p.Policy.Equals(result.Policy));
+            var existing = _policies.Find(p => p.Policy.Equals(result.Policy));
             if (existing is null)
             {
                 var copy = new TlsRptResult(result.Policy);
-                Policies.Add(copy);
+                _policies.Add(copy);
                 existing = copy;
             }
             var summary = result.Summary;
