@@ -19,6 +19,15 @@ public sealed record ConnectionReuseOptions
     public bool Enabled { get; init; } = true;
 
     /// <summary>
+    /// Keep a session only when there is demand for it, as Postfix's smtp_connection_cache_on_demand (on by
+    /// default there and here): another delivery to the same MX address is waiting or under way, one by
+    /// another call ended within <see cref="IdleTimeout"/>, or more messages of the same
+    /// <see cref="Deliverer.DeliverBatchAsync"/> follow. A lone message is thus ended with QUIT at once, and a
+    /// stream of messages (even from serial calls) runs over few connections. <c>false</c> keeps every session.
+    /// </summary>
+    public bool OnDemand { get; init; } = true;
+
+    /// <summary>
     /// How long a session may stay idle before it is closed with QUIT; 2 seconds by default, Postfix's
     /// smtp_connection_cache_time_limit. Servers close idle sessions themselves after a while (RFC 5321
     /// 4.5.3.2.7 allows 5 minutes), which a reused session survives by a retry on a new connection.

@@ -73,7 +73,7 @@ public sealed class Deliverer : IAsyncDisposable
         {
             // Cancellation ends each remaining attempt at once with a transient outcome, never an exception
             // that would hide what was delivered.
-            outcomes[i] = await DeliverAsync(requests[i], cancellationToken).ConfigureAwait(false);
+            outcomes[i] = await DeliverOneAsync(requests[i], i < requests.Count - 1, cancellationToken).ConfigureAwait(false);
         }
         return outcomes;
     }
@@ -106,12 +106,15 @@ public sealed class Deliverer : IAsyncDisposable
     /// returns the outcome: what was delivered stays delivered, a message sent without a verdict is
     /// <see cref="RecipientStatus.Uncertain"/>, the rest is transient.
     /// </remarks>
-    public async Task<DeliveryOutcome> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken = default)
+    public Task<DeliveryOutcome> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken = default) =>
+        DeliverOneAsync(request, false, cancellationToken);
+
+    private async Task<DeliveryOutcome> DeliverOneAsync(DeliveryRequest request, bool moreToCome, CancellationToken cancellationToken)
     {
         var nextHop = Check(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         using var deadline = TimeoutSource.Start(_time, _options.DeliveryTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
-        var run = new DeliveryRun(request, nextHop, _time.GetTimestamp());
+        var run = new DeliveryRun(request, nextHop, _time.GetTimestamp(), moreToCome);
         using var activity = SmtpActivitySource.StartDeliveryAttempt(nextHop.ToString(), _options.Port);
         try
         {
@@ -174,8 +177,16 @@ public sealed class Deliverer : IAsyncDisposable
     }
 
     /// <summary>Everything one call keeps: nothing of it is shared with other calls.</summary>
-    private sealed class DeliveryRun(DeliveryRequest request, IPDomain nextHop, long started)
+    private sealed class DeliveryRun(DeliveryRequest request, IPDomain nextHop, long started, bool moreToCome)
     {
+        private static long s_lastId;
+
+        /// <summary>Tells this call from others for the session pool's demand signal.</summary>
+        public long Id { get; } = Interlocked.Increment(ref s_lastId);
+
+        /// <summary>More messages of the same batch follow: keep the session.</summary>
+        public bool MoreToCome { get; } = moreToCome;
+
         public DeliveryRequest Request { get; } = request;
         public IPDomain NextHop { get; } = nextHop;
         public long Started { get; } = started;
@@ -335,7 +346,7 @@ public sealed class Deliverer : IAsyncDisposable
         // MAILMAX (RFC 9422) can make us reconnect; each round is one connection.
         for (var round = 0; round < 100 && run.State.PendingCount > 0; round++)
         {
-            using var place = await _pool.EnterAsync(destination, cancellationToken).ConfigureAwait(false);
+            using var place = await _pool.EnterAsync(destination, run.Id, cancellationToken).ConfigureAwait(false);
             var pooled = mustOpen ? null : _pool.TryTake(key);
             var reused = pooled is not null;
             mustOpen = false;
@@ -383,7 +394,7 @@ public sealed class Deliverer : IAsyncDisposable
             {
                 // Kept idle when fit; dropped (QUIT unless broken) after an exception: a cancelled or
                 // failed operation leaves the session in no known state.
-                await _pool.ReturnAsync(pooled, keep).ConfigureAwait(false);
+                await _pool.ReturnAsync(pooled, keep, place, run.MoreToCome).ConfigureAwait(false);
             }
         }
         return (run.State.PendingCount == 0 ? HostOutcome.Done : HostOutcome.Transient, "recipients left after the connection limit");

@@ -11,6 +11,9 @@ namespace SmtpDeliver.Delivery;
 /// </summary>
 internal sealed class SessionPool : IAsyncDisposable
 {
+    /// <summary>Destinations whose last attempt is remembered for the demand signal.</summary>
+    private const int MaxRemembered = 4096;
+
     private readonly ConnectionReuseOptions _options;
     private readonly TimeProvider _time;
     private readonly int _concurrencyLimit;
@@ -21,6 +24,8 @@ internal sealed class SessionPool : IAsyncDisposable
     private readonly LinkedList<PooledSession> _idle = new();
     private readonly Dictionary<DestinationKey, DestinationSlot> _slots = [];
     private readonly HashSet<Task> _closing = [];
+    // When the last attempt to each destination ended, and which delivery made it: the demand signal.
+    private readonly Dictionary<DestinationKey, (long Ended, long Run)> _lastEnded = [];
     private ITimer? _sweep;
     private bool _disposed;
 
@@ -53,9 +58,13 @@ internal sealed class SessionPool : IAsyncDisposable
     /// <summary>
     /// Waits for one of the destination's <c>concurrencyLimit</c> places; dispose the result to give it back.
     /// </summary>
-    public async ValueTask<IDisposable> EnterAsync(DestinationKey destination, CancellationToken cancellationToken)
+    /// <param name="destination">The destination.</param>
+    /// <param name="run">Which delivery call enters: demand is shown by others only.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async ValueTask<PoolPlace> EnterAsync(DestinationKey destination, long run, CancellationToken cancellationToken)
     {
         DestinationSlot slot;
+        bool demand;
         lock (_lock)
         {
             if (!_slots.TryGetValue(destination, out slot!))
@@ -63,6 +72,10 @@ internal sealed class SessionPool : IAsyncDisposable
                 _slots[destination] = slot = new DestinationSlot(_concurrencyLimit);
             }
             slot.Users++;
+            // Postfix's smtp_connection_cache_on_demand: another delivery to this destination is under way,
+            // or ended within the idle time.
+            demand = slot.Users > 1
+                || (_lastEnded.TryGetValue(destination, out var last) && last.Run != run && _time.GetElapsedTime(last.Ended) < _options.IdleTimeout);
         }
         try
         {
@@ -70,13 +83,26 @@ internal sealed class SessionPool : IAsyncDisposable
         }
         catch
         {
-            Leave(destination, slot, entered: false);
+            Leave(destination, slot, run, entered: false);
             throw;
         }
-        return new Place(this, destination, slot);
+        return new PoolPlace(destination, slot, run, demand, (d, s, r) => Leave(d, s, r, entered: true));
     }
 
-    private void Leave(DestinationKey destination, DestinationSlot slot, bool entered)
+    /// <summary>Whether a session at <paramref name="place"/> should be kept: demand shown, or on-demand off.</summary>
+    private bool Wanted(PoolPlace place, bool moreToCome)
+    {
+        if (!_options.OnDemand || moreToCome || place.Demand)
+        {
+            return true;
+        }
+        lock (_lock)
+        {
+            return place.Slot.Users > 1;
+        }
+    }
+
+    private void Leave(DestinationKey destination, DestinationSlot slot, long run, bool entered)
     {
         if (entered)
         {
@@ -84,6 +110,25 @@ internal sealed class SessionPool : IAsyncDisposable
         }
         lock (_lock)
         {
+            if (entered)
+            {
+                if (_lastEnded.Count >= MaxRemembered)
+                {
+                    foreach (var (k, v) in _lastEnded)
+                    {
+                        if (_time.GetElapsedTime(v.Ended) >= _options.IdleTimeout)
+                        {
+                            _lastEnded.Remove(k);
+                        }
+                    }
+                    if (_lastEnded.Count >= MaxRemembered)
+                    {
+                        // Only a hint is lost.
+                        _lastEnded.Clear();
+                    }
+                }
+                _lastEnded[destination] = (_time.GetTimestamp(), run);
+            }
             if (--slot.Users == 0)
             {
                 // Nobody waits or holds a place: forget the destination, so the table stays bounded.
@@ -151,12 +196,13 @@ internal sealed class SessionPool : IAsyncDisposable
     }
 
     /// <summary>
-    /// Gives a session back after a delivery attempt: kept idle when <paramref name="keep"/> and every limit
-    /// allows, else closed (with QUIT unless the connection is broken).
+    /// Gives a session back after a delivery attempt: kept idle when <paramref name="keep"/>, there is
+    /// demand for it (<see cref="ConnectionReuseOptions.OnDemand"/>; <paramref name="moreToCome"/> from a
+    /// batch) and every limit allows; else closed (with QUIT unless the connection is broken).
     /// </summary>
-    public async ValueTask ReturnAsync(PooledSession session, bool keep)
+    public async ValueTask ReturnAsync(PooledSession session, bool keep, PoolPlace place, bool moreToCome)
     {
-        var reason = !keep ? "not reusable" : WhyNotReusable(session);
+        var reason = !keep ? "not reusable" : WhyNotReusable(session) ?? (Wanted(place, moreToCome) ? null : "no demand");
         PooledSession? evicted = null;
         if (reason is null)
         {
@@ -303,23 +349,11 @@ internal sealed class SessionPool : IAsyncDisposable
         await Task.WhenAll(closing).ConfigureAwait(false);
     }
 
-    private sealed class DestinationSlot(int limit)
+    /// <summary>A destination's concurrency places and how many deliveries hold or wait for one.</summary>
+    internal sealed class DestinationSlot(int limit)
     {
         public SemaphoreSlim Semaphore { get; } = new(limit, limit);
 
         public int Users { get; set; }
-    }
-
-    private sealed class Place(SessionPool pool, DestinationKey destination, DestinationSlot slot) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                pool.Leave(destination, slot, entered: true);
-            }
-        }
     }
 }
