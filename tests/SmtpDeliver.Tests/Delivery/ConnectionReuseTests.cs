@@ -183,6 +183,9 @@ public class ConnectionReuseTests
         await using var second = ScriptedSmtpServer.Start(async ss =>
         {
             await GreetAsync(ss);
+            // Required STARTTLS is tried even when not announced.
+            await ss.ExpectAsync("STARTTLS");
+            await ss.WriteLineAsync("454 4.7.0 tls not available");
             await QuitAsync(ss);
         });
         var dialer = new CountingDialer(plain, second);
