@@ -368,7 +368,7 @@ public class ConnectionReuseTests
     {
         await using var server = ScriptedSmtpServer.Start(Serve(4));
         var dialer = new CountingDialer(server);
-        await using (var deliverer = NewDeliverer(dialer, ConnectionReuseOptions.Default, concurrency: 1))
+        await using (var deliverer = NewDeliverer(dialer, concurrency: 1))
         {
             var outcomes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => deliverer.DeliverAsync(Request())));
             Assert.All(outcomes, o => Assert.Equal(RecipientStatus.Delivered, Assert.Single(o.Recipients).Status));
