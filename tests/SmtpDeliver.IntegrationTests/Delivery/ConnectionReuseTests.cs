@@ -53,7 +53,7 @@ public class ConnectionReuseTests
 
     private static async Task AssertArrivedAsync(string marker)
     {
-        var dir = Path.Combine(IntegrationEnvironment.Get("postfix", "MAILDIR_ROOT"), "user", "new");
+        var dir = Path.Combine(IntegrationEnvironment.Get("postfix", "MAILDIR_ROOT"), "user@example.test", "new");
         var needle = Encoding.ASCII.GetBytes(marker);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)
