@@ -198,6 +198,12 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
     /// <summary>True when the connection cannot be used any more: after an I/O or protocol error, or after closing.</summary>
     public bool IsBroken => _transport.Broken || _closed;
 
+    /// <summary>
+    /// Sets the bound on the rest of the session from now (<see cref="SmtpSessionOptions.SessionTimeout"/>),
+    /// for a session reused by a later delivery attempt with its own deadline; <c>null</c> for none.
+    /// </summary>
+    internal void SetSessionDeadline(TimeSpan? remaining) => _transport.SetSessionDeadline(remaining);
+
     private static SmtpException Status(Reply reply, SmtpCommand command, string expected, bool permanent) =>
         new(SmtpErrorReason.Status, permanent, command, $"server sent unexpected reply to {command}: got {reply.Code}, expected {expected}",
             reply.ToResponse(command, permanent, SmtpErrorReason.Status));

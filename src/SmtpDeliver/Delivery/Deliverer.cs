@@ -16,14 +16,18 @@ namespace SmtpDeliver.Delivery;
 /// <see cref="HostSecurityPolicy"/>), fallback to the next address or host only while no definite answer
 /// was given, LIMITS (RFC 9422) honoured, recipients refused with 452 retried in a further transaction.
 /// One call is one delivery attempt; the outcome says, per recipient, whether to retry. Thread-safe: one
-/// deliverer serves concurrent deliveries, each with its own state.
+/// deliverer serves concurrent deliveries, each with its own state. Sessions are kept idle for later
+/// messages to the same MX address and security (<see cref="DeliveryOptions.ConnectionReuse"/>,
+/// docs/connection-reuse.md); dispose the deliverer to close them with QUIT.
 /// </summary>
-public sealed class Deliverer
+public sealed class Deliverer : IAsyncDisposable
 {
     private readonly DeliveryOptions _options;
     private readonly MtaStsPolicySource? _mtaSts;
     private readonly TimeProvider _time;
     private readonly Dialer _dialer;
+    private readonly SessionPool _pool;
+    private int _disposed;
 
     /// <summary>A deliverer with the given options.</summary>
     public Deliverer(DeliveryOptions options)
@@ -34,6 +38,57 @@ public sealed class Deliverer
         _dialer = options.Dialer.On(_time);
         _mtaSts = !options.UseMtaSts ? null
             : options.MtaSts ?? new MtaStsPolicySource(options.Resolver) { RootCertificates = options.RootCertificates, TimeProvider = _time };
+        _pool = new SessionPool(options.ConnectionReuse ?? ConnectionReuseOptions.Default, options.DestinationConcurrencyLimit, _time, SmtpMetrics.For(options.MeterFactory), options.Logger);
+    }
+
+    /// <summary>Idle sessions kept now; for tests.</summary>
+    internal int IdleSessionCount => _pool.IdleCount;
+
+    /// <summary>Closes every idle session with QUIT (RFC 5321 4.1.1.10); sessions in use are closed when their attempt ends.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _pool.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Delivers each of <paramref name="requests"/> once, in order, as
+    /// <see cref="DeliverAsync(DeliveryRequest, CancellationToken)"/> does; messages to the same MX host share
+    /// its sessions (docs/connection-reuse.md). Every request is checked before anything is sent.
+    /// </summary>
+    /// <returns>One outcome per request, in request order.</returns>
+    /// <exception cref="ArgumentException">A request is invalid (as for the single-message call); nothing was sent.</exception>
+    /// <exception cref="ObjectDisposedException">The deliverer was disposed.</exception>
+    public async Task<IReadOnlyList<DeliveryOutcome>> DeliverBatchAsync(IReadOnlyList<DeliveryRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        foreach (var request in requests)
+        {
+            Check(request);
+        }
+        var outcomes = new DeliveryOutcome[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            // Cancellation ends each remaining attempt at once with a transient outcome, never an exception
+            // that would hide what was delivered.
+            outcomes[i] = await DeliverOneAsync(requests[i], i < requests.Count - 1, cancellationToken).ConfigureAwait(false);
+        }
+        return outcomes;
+    }
+
+    private static IPDomain Check(DeliveryRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.MailFrom);
+        var nextHop = NextHopOf(request);
+        if (request.Dsn?.Recipients is { } dsnRecipients && dsnRecipients.Count != request.Recipients.Count)
+        {
+            // Checked before any connection: one DSN entry per recipient, in order (RFC 3461 4.1).
+            throw new ArgumentException("the dsn request needs one entry per recipient", nameof(request));
+        }
+        return nextHop;
     }
 
     private enum HostOutcome
@@ -45,23 +100,21 @@ public sealed class Deliverer
 
     /// <summary>Delivers <paramref name="request"/> once.</summary>
     /// <exception cref="ArgumentException">No recipients, the null reverse-path as a recipient, or recipients in more than one domain.</exception>
+    /// <exception cref="ObjectDisposedException">The deliverer was disposed.</exception>
     /// <remarks>
     /// Cancellation (or <see cref="DeliveryOptions.DeliveryTimeout"/>) ends the attempt early but still
     /// returns the outcome: what was delivered stays delivered, a message sent without a verdict is
     /// <see cref="RecipientStatus.Uncertain"/>, the rest is transient.
     /// </remarks>
-    public async Task<DeliveryOutcome> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken = default)
+    public Task<DeliveryOutcome> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken = default) =>
+        DeliverOneAsync(request, false, cancellationToken);
+
+    private async Task<DeliveryOutcome> DeliverOneAsync(DeliveryRequest request, bool moreToCome, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(request.MailFrom);
-        var nextHop = NextHopOf(request);
-        if (request.Dsn?.Recipients is { } dsnRecipients && dsnRecipients.Count != request.Recipients.Count)
-        {
-            // Checked before any connection: one DSN entry per recipient, in order (RFC 3461 4.1).
-            throw new ArgumentException("the dsn request needs one entry per recipient", nameof(request));
-        }
+        var nextHop = Check(request);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         using var deadline = TimeoutSource.Start(_time, _options.DeliveryTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
-        var run = new DeliveryRun(request, nextHop, _time.GetTimestamp());
+        var run = new DeliveryRun(request, nextHop, _time.GetTimestamp(), moreToCome);
         using var activity = SmtpActivitySource.StartDeliveryAttempt(nextHop.ToString(), _options.Port);
         try
         {
@@ -124,8 +177,16 @@ public sealed class Deliverer
     }
 
     /// <summary>Everything one call keeps: nothing of it is shared with other calls.</summary>
-    private sealed class DeliveryRun(DeliveryRequest request, IPDomain nextHop, long started)
+    private sealed class DeliveryRun(DeliveryRequest request, IPDomain nextHop, long started, bool moreToCome)
     {
+        private static long s_lastId;
+
+        /// <summary>Tells this call from others for the session pool's demand signal.</summary>
+        public long Id { get; } = Interlocked.Increment(ref s_lastId);
+
+        /// <summary>More messages of the same batch follow: keep the session.</summary>
+        public bool MoreToCome { get; } = moreToCome;
+
         public DeliveryRequest Request { get; } = request;
         public IPDomain NextHop { get; } = nextHop;
         public long Started { get; } = started;
@@ -277,73 +338,151 @@ public sealed class Deliverer
     private async Task<(HostOutcome, string)> DeliverToAddressAsync(DeliveryRun run, HostPlan plan, IPDomain host, IPAddress address, CancellationToken cancellationToken)
     {
         var hostName = host.Domain;
+        var destination = new DestinationKey(host.ToString(), address, _options.Port);
+        var key = SessionKey.For(destination, plan.Security, plan.DaneRecords, plan.Names);
+        // After a reused session turned out closed by the server: one retry, on a new connection.
+        var staleRetries = 0;
+        var mustOpen = false;
         // MAILMAX (RFC 9422) can make us reconnect; each round is one connection.
         for (var round = 0; round < 100 && run.State.PendingCount > 0; round++)
         {
-            var left = TimeLeft(run);
-            DialedConnection connection;
-            try
+            using var place = await _pool.EnterAsync(destination, run.Id, cancellationToken).ConfigureAwait(false);
+            var pooled = mustOpen ? null : _pool.TryTake(key);
+            var reused = pooled is not null;
+            mustOpen = false;
+            if (pooled is null)
             {
-                var dialDeadline = left is { } l ? _time.GetUtcNow() + l : (DateTimeOffset?)null;
-                connection = await _dialer.DialAsync(host, [address], _options.Port, dialDeadline, run.History, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SocketException e)
-            {
-                run.Attempts.Add(new DeliveryAttempt(hostName, address, TlsStatus.None, null, $"connecting: {e.Message}"));
-                return (HostOutcome.Transient, $"connecting to {host} ({address}): {e.Message}");
-            }
-            var security = plan.Security;
-            var clientOptions = new SmtpSessionOptions
-            {
-                DaneRecords = plan.DaneRecords,
-                DaneMoreHostnames = plan.Names.Skip(1).ToList(),
-                IgnoreTlsVerifyErrors = security.IgnoreVerifyErrors,
-                RootCertificates = _options.RootCertificates,
-                RecipientDomainResult = run.DomainResult,
-                HostResult = plan.HostResult,
-                Timeouts = _options.Timeouts,
-                Logger = _options.Logger,
-                MeterFactory = _options.MeterFactory,
-                SessionTimeout = TimeLeft(run),
-                TimeProvider = _time,
-            };
-            SmtpClientSession client;
-            try
-            {
-                client = await SmtpClientSession.ConnectAsync(connection.Socket, clientOptions with { TlsMode = security.TlsMode, EnforcePkix = security.EnforcePkix, EhloHostname = _options.EhloHostname, RemoteHostname = plan.Names[0] }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SmtpException e)
-            {
-                var status = e.Reason == SmtpErrorReason.Tls && run.Request.RequireTls ? TlsStatus.RequireTlsNoStartTls : e.Reason == SmtpErrorReason.Tls ? TlsStatus.TlsFailed : TlsStatus.None;
-                run.Attempts.Add(new DeliveryAttempt(hostName, address, status, null, e.Message));
-                // A 5xx before any message is sent bounces only when it can be believed: never a 5xx
-                // greeting (another MX may take the mail, as Postfix's smtp_skip_5xx_greeting), never
-                // when TLS was required and the refusal may come from an attacker before it (RFC 7672
-                // 2.2, RFC 8461 4.2: such failures are deferred).
-                if (e.Permanent && e.Reason == SmtpErrorReason.Status && e.Command != SmtpCommand.Greeting && security.TlsMode != TlsMode.RequiredStartTls)
+                (pooled, var failure) = await OpenAsync(run, plan, host, address, key, cancellationToken).ConfigureAwait(false);
+                if (pooled is null)
                 {
-                    run.State.FailPending(RecipientStatus.Permanent, e.Response, e.Message);
-                    return (HostOutcome.Permanent, e.Message);
+                    return failure;
                 }
-                return (HostOutcome.Transient, e.Message);
             }
-            await using (client.ConfigureAwait(false))
+            else
+            {
+                pooled.Session.SetSessionDeadline(TimeLeft(run));
+            }
+            var client = pooled.Session;
+            var keep = false;
+            try
             {
                 var (requirements, tlsStatus, refusal) = CheckRequireTls(client, run, host);
                 if (refusal is not null)
                 {
-                    run.Attempts.Add(new DeliveryAttempt(hostName, address, tlsStatus, client.VerifiedDaneRecord, refusal));
+                    AddAttempt(run, plan, pooled, reused, new DeliveryAttempt(hostName, address, tlsStatus, client.VerifiedDaneRecord, refusal));
+                    keep = true;
                     return (HostOutcome.Transient, refusal);
                 }
-                var (outcome, error, reconnect) = await RunTransactionsAsync(client, run, requirements, cancellationToken).ConfigureAwait(false);
-                run.Attempts.Add(new DeliveryAttempt(hostName, address, tlsStatus, client.VerifiedDaneRecord, error));
+                var (outcome, error, reconnect, stale) = await RunTransactionsAsync(pooled, reused && staleRetries == 0, run, requirements, cancellationToken).ConfigureAwait(false);
+                if (stale)
+                {
+                    // Nothing was sent and nothing recorded: not an attempt (docs/connection-reuse.md).
+                    _pool.CountStale(pooled, error);
+                    staleRetries++;
+                    mustOpen = true;
+                    round--;
+                    continue;
+                }
+                AddAttempt(run, plan, pooled, reused, new DeliveryAttempt(hostName, address, tlsStatus, client.VerifiedDaneRecord, error));
+                keep = true;
                 if (!reconnect)
                 {
                     return (outcome, error);
                 }
             }
+            finally
+            {
+                // Kept idle when fit; dropped (QUIT unless broken) after an exception: a cancelled or
+                // failed operation leaves the session in no known state.
+                await _pool.ReturnAsync(pooled, keep, place, run.MoreToCome).ConfigureAwait(false);
+            }
         }
         return (run.State.PendingCount == 0 ? HostOutcome.Done : HostOutcome.Transient, "recipients left after the connection limit");
+    }
+
+    /// <summary>
+    /// Records one attempt; over a reused session also the TLSRPT result its STARTTLS produced (RFC 8460
+    /// 4.3: one session count per attempt, as a new connection would give).
+    /// </summary>
+    private static void AddAttempt(DeliveryRun run, HostPlan plan, PooledSession session, bool reused, DeliveryAttempt attempt)
+    {
+        if (reused)
+        {
+            session.ReplayTlsResults(run.DomainResult, plan.HostResult);
+        }
+        run.Attempts.Add(attempt);
+    }
+
+    /// <summary>Dials and sets up a new session; on failure the attempt is recorded and the host outcome returned.</summary>
+    private async Task<(PooledSession? Session, (HostOutcome, string) Failure)> OpenAsync(DeliveryRun run, HostPlan plan, IPDomain host, IPAddress address, SessionKey key, CancellationToken cancellationToken)
+    {
+        var hostName = host.Domain;
+        var left = TimeLeft(run);
+        DialedConnection connection;
+        try
+        {
+            var dialDeadline = left is { } l ? _time.GetUtcNow() + l : (DateTimeOffset?)null;
+            connection = await _dialer.DialAsync(host, [address], _options.Port, dialDeadline, run.History, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            run.Attempts.Add(new DeliveryAttempt(hostName, address, TlsStatus.None, null, $"connecting: {e.Message}"));
+            return (null, (HostOutcome.Transient, $"connecting to {host} ({address}): {e.Message}"));
+        }
+        var security = plan.Security;
+        // The session records its TLSRPT results here, and every attempt using it adds them to its own.
+        var domainRecord = new TlsRptResult(PolicyType.NoPolicyFound, string.Empty);
+        var hostRecord = new TlsRptResult(PolicyType.NoPolicyFound, string.Empty);
+        var clientOptions = new SmtpSessionOptions
+        {
+            DaneRecords = plan.DaneRecords,
+            DaneMoreHostnames = plan.Names.Skip(1).ToList(),
+            IgnoreTlsVerifyErrors = security.IgnoreVerifyErrors,
+            RootCertificates = _options.RootCertificates,
+            RecipientDomainResult = domainRecord,
+            HostResult = hostRecord,
+            Timeouts = _options.Timeouts,
+            Logger = _options.Logger,
+            MeterFactory = _options.MeterFactory,
+            SessionTimeout = TimeLeft(run),
+            TimeProvider = _time,
+        };
+        SmtpClientSession client;
+        try
+        {
+            client = await SmtpClientSession.ConnectAsync(connection.Socket, clientOptions with { TlsMode = security.TlsMode, EnforcePkix = security.EnforcePkix, EhloHostname = _options.EhloHostname, RemoteHostname = plan.Names[0] }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpException e)
+        {
+            Replay(run, plan, domainRecord, hostRecord);
+            var status = e.Reason == SmtpErrorReason.Tls && run.Request.RequireTls ? TlsStatus.RequireTlsNoStartTls : e.Reason == SmtpErrorReason.Tls ? TlsStatus.TlsFailed : TlsStatus.None;
+            run.Attempts.Add(new DeliveryAttempt(hostName, address, status, null, e.Message));
+            // A 5xx before any message is sent bounces only when it can be believed: never a 5xx
+            // greeting (another MX may take the mail, as Postfix's smtp_skip_5xx_greeting), never
+            // when TLS was required and the refusal may come from an attacker before it (RFC 7672
+            // 2.2, RFC 8461 4.2: such failures are deferred).
+            if (e.Permanent && e.Reason == SmtpErrorReason.Status && e.Command != SmtpCommand.Greeting && security.TlsMode != TlsMode.RequiredStartTls)
+            {
+                run.State.FailPending(RecipientStatus.Permanent, e.Response, e.Message);
+                return (null, (HostOutcome.Permanent, e.Message));
+            }
+            return (null, (HostOutcome.Transient, e.Message));
+        }
+        catch
+        {
+            Replay(run, plan, domainRecord, hostRecord);
+            throw;
+        }
+        Replay(run, plan, domainRecord, hostRecord);
+        return (new PooledSession(client, key, _time.GetTimestamp(), domainRecord, hostRecord), default);
+
+        static void Replay(DeliveryRun run, HostPlan plan, TlsRptResult domainRecord, TlsRptResult hostRecord)
+        {
+            var summary = domainRecord.Summary;
+            run.DomainResult.Add(summary.TotalSuccessfulSessionCount, summary.TotalFailureSessionCount, [.. domainRecord.FailureDetails]);
+            summary = hostRecord.Summary;
+            plan.HostResult.Add(summary.TotalSuccessfulSessionCount, summary.TotalFailureSessionCount, [.. hostRecord.FailureDetails]);
+        }
     }
 
     // RFC 8689 4.2.1 and Postfix's smtp_requiretls_policy levels.
@@ -381,21 +520,31 @@ public sealed class Deliverer
         return (requirements | DeliveryRequirements.RequireTls, TlsStatus.RequireTls, null);
     }
 
-    private static async Task<(HostOutcome Outcome, string Error, bool Reconnect)> RunTransactionsAsync(SmtpClientSession client, DeliveryRun run, DeliveryRequirements requirements, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs transactions until every recipient is done or the session cannot go on. <c>Stale</c> when
+    /// <paramref name="mayBeStale"/> (a reused session) and its first transaction failed on a closed
+    /// connection or a 421 before any data was sent: nothing was recorded, the caller retries on a new
+    /// connection. <c>Reconnect</c> when MAILMAX (RFC 9422) was reached.
+    /// </summary>
+    private static async Task<(HostOutcome Outcome, string Error, bool Reconnect, bool Stale)> RunTransactionsAsync(PooledSession pooled, bool mayBeStale, DeliveryRun run, DeliveryRequirements requirements, CancellationToken cancellationToken)
     {
+        var client = pooled.Session;
         var request = run.Request;
         var state = run.State;
         var limits = client.Extensions.Limits;
         var batchSize = limits is { RcptMax: > 0 } ? limits.RcptMax : int.MaxValue;
-        var transactions = 0;
+        var first = true;
         while (state.PendingCount > 0)
         {
-            if (limits is { MailMax: > 0 } && transactions == limits.MailMax)
+            // RFC 9422 4.1: MAILMAX counts the transactions of the connection, over every message it carried.
+            if (limits is { MailMax: > 0 } && pooled.Transactions >= limits.MailMax)
             {
-                return (HostOutcome.Transient, string.Empty, true);
+                return (HostOutcome.Transient, string.Empty, true, false);
             }
             var batch = state.Pending(batchSize);
-            transactions++;
+            pooled.Transactions++;
+            var staleCandidate = mayBeStale && first;
+            first = false;
             IReadOnlyList<SmtpResponse> responses;
             await using var message = request.OpenMessage();
             try
@@ -406,12 +555,20 @@ public sealed class Deliverer
                     : request.Dsn;
                 responses = await client.DeliverMultipleAsync(request.MailFrom, batch.Select(i => request.Recipients[i]).ToList(), request.Size, message, requirements, dsn, cancellationToken).ConfigureAwait(false);
             }
+            catch (SmtpException e) when (staleCandidate && !e.MessageDataSent && (client.IsBroken || e.Response.Code == 421))
+            {
+                // A server may close a connection while it is idle (RFC 5321 4.5.3.2.7, or with a 421):
+                // nothing of this message was sent, so a new connection is tried as if this never happened.
+                pooled.Reusable = false;
+                return (HostOutcome.Transient, e.Message, false, true);
+            }
             catch (SmtpException e) when (e.MessageDataSent)
             {
+                pooled.Reusable &= e.Response.Code != 421;
                 SetAfterData(state, batch, e);
                 if (client.IsBroken)
                 {
-                    return (HostOutcome.Transient, e.Message, false);
+                    return (HostOutcome.Transient, e.Message, false, false);
                 }
                 continue;
             }
@@ -425,24 +582,30 @@ public sealed class Deliverer
             }
             catch (SmtpException e)
             {
+                // RFC 5321 3.8: after a 421 the server closes the connection; it is not kept.
+                pooled.Reusable &= e.Response.Code != 421;
                 if (e.Permanent)
                 {
                     state.Fail(batch, RecipientStatus.Permanent, e.Response, e.Message);
                     if (client.IsBroken)
                     {
-                        return (HostOutcome.Permanent, e.Message, false);
+                        return (HostOutcome.Permanent, e.Message, false, false);
                     }
                     continue;
                 }
                 // Transient before the message was sent: another address, host or a later attempt.
-                return (HostOutcome.Transient, e.Message, false);
+                return (HostOutcome.Transient, e.Message, false, false);
+            }
+            if (responses.Any(r => r.Code == 421))
+            {
+                pooled.Reusable = false;
             }
             if (!SetRecipients(state, batch, responses))
             {
                 break;
             }
         }
-        return (state.PendingCount == 0 ? HostOutcome.Done : HostOutcome.Transient, string.Empty, false);
+        return (state.PendingCount == 0 ? HostOutcome.Done : HostOutcome.Transient, string.Empty, false, false);
     }
 
     /// <summary>Records each recipient's RCPT reply; 452/552 on a later recipient leaves it pending. False when nothing changed.</summary>

@@ -69,4 +69,18 @@ public sealed record DeliveryOptions
     /// <c>null</c> (the default) for a static meter of that name.
     /// </summary>
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>
+    /// Whether and how idle sessions are kept for later messages to the same MX address, as Postfix's
+    /// connection cache (docs/connection-reuse.md): on by default; <see cref="ConnectionReuseOptions.Disabled"/>
+    /// turns it off.
+    /// </summary>
+    public ConnectionReuseOptions ConnectionReuse { get; init; } = ConnectionReuseOptions.Default;
+
+    /// <summary>
+    /// At most this many delivery attempts of this deliverer use connections to one MX address (host name,
+    /// address, port) at once; further ones wait. 20 by default, Postfix's default_destination_concurrency_limit.
+    /// Idle sessions do not count.
+    /// </summary>
+    public int DestinationConcurrencyLimit { get; init; } = 20;
 }

@@ -22,6 +22,12 @@ internal sealed class SmtpMetrics
     /// <summary>Counter: recipients at the end of a delivery attempt, by outcome.</summary>
     public const string DeliveryRecipientsName = "smtpdeliver.delivery.recipients";
 
+    /// <summary>Counter: lookups of the deliverer's session pool, by result (hit, miss, stale; docs/connection-reuse.md).</summary>
+    public const string SessionPoolName = "smtpdeliver.delivery.session_pool";
+
+    /// <summary>Tag: hit, miss or stale (<see cref="Delivery.SessionPoolResult"/>).</summary>
+    public const string SessionPoolResultTag = "smtpdeliver.session_pool.result";
+
     /// <summary>Tag: the SMTP command a reply answers, lower case (<see cref="SmtpCommand"/>).</summary>
     public const string CommandTag = "smtpdeliver.command";
 
@@ -52,6 +58,7 @@ internal sealed class SmtpMetrics
     private readonly Histogram<double> _commandDuration;
     private readonly Counter<long> _tlsHandshakes;
     private readonly Counter<long> _deliveryRecipients;
+    private readonly Counter<long> _sessionPool;
 
     private SmtpMetrics(Meter meter)
     {
@@ -60,6 +67,7 @@ internal sealed class SmtpMetrics
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _tlsHandshakes = meter.CreateCounter<long>(TlsHandshakesName, "{handshake}", "TLS handshakes by outcome: dane, pkix, unverified, failed.");
         _deliveryRecipients = meter.CreateCounter<long>(DeliveryRecipientsName, "{recipient}", "Recipients at the end of a delivery attempt, by outcome.");
+        _sessionPool = meter.CreateCounter<long>(SessionPoolName, "{lookup}", "Lookups of the deliverer's idle sessions: hit (reused), miss (new connection), stale (reused session found closed, retried).");
     }
 
     /// <summary>The instruments on <paramref name="factory"/>'s meter, or on the static meter without one.</summary>
@@ -111,6 +119,15 @@ internal sealed class SmtpMetrics
         if (_deliveryRecipients.Enabled)
         {
             _deliveryRecipients.Add(1, new KeyValuePair<string, object?>(DeliveryOutcomeTag, outcome));
+        }
+    }
+
+    /// <summary>Counts one lookup of the deliverer's session pool with its result tag value.</summary>
+    public void CountSessionPoolLookup(string result)
+    {
+        if (_sessionPool.Enabled)
+        {
+            _sessionPool.Add(1, new KeyValuePair<string, object?>(SessionPoolResultTag, result));
         }
     }
 
