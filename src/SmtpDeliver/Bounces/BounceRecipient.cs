@@ -49,7 +49,7 @@ public sealed record BounceRecipient
     /// <param name="outcome">The recipient's outcome.</param>
     /// <param name="finalAttempt">True when the queue will not try again.</param>
     /// <param name="dsn">The recipient's NOTIFY and ORCPT, or <c>null</c>.</param>
-    /// <param name="remoteMta">The host that answered; empty for none.</param>
+    /// <param name="remoteMta">The host that answered; empty for the one the outcome records (<see cref="RecipientOutcome.RemoteHost"/>).</param>
     /// <param name="lastAttemptDate">When the attempt was made, or <c>null</c>.</param>
     /// <param name="willRetryUntil">For a delay, until when the queue retries.</param>
     public static BounceRecipient FromOutcome(RecipientOutcome outcome, bool finalAttempt, DsnRecipient? dsn = null, Domain remoteMta = default,
@@ -68,7 +68,7 @@ public sealed record BounceRecipient
             Action = action,
             Response = outcome.Response is { Code: > 0 } r ? r : null,
             Error = outcome.Error,
-            RemoteMta = outcome.Response is { Code: > 0 } ? remoteMta : default,
+            RemoteMta = outcome.Response is not { Code: > 0 } ? default : !remoteMta.IsEmpty ? remoteMta : outcome.RemoteHost,
             LastAttemptDate = lastAttemptDate,
             WillRetryUntil = action == DsnAction.Delayed ? willRetryUntil : null,
             Notify = dsn?.Notify ?? DsnNotify.Default,
@@ -78,7 +78,7 @@ public sealed record BounceRecipient
 
     /// <summary>
     /// The reports of every recipient of one <see cref="Deliverer.DeliverAsync"/> call, in request order. The
-    /// Remote-MTA of a recipient with a reply is the host of the last attempt that reached a server.
+    /// Remote-MTA of a recipient with a reply is the host whose reply decided it (<see cref="RecipientOutcome.RemoteHost"/>).
     /// </summary>
     /// <param name="outcome">The delivery outcome.</param>
     /// <param name="dsn">The request's DSN parameters (<see cref="DeliveryRequest.Dsn"/>), or <c>null</c>.</param>
@@ -94,19 +94,10 @@ public sealed record BounceRecipient
         {
             throw new ArgumentException($"the DSN recipient list has {list.Count} entries for {outcome.Recipients.Count} recipients", nameof(dsn));
         }
-        var host = default(Domain);
-        for (var i = outcome.Attempts.Count - 1; i >= 0; i--)
-        {
-            if (outcome.Attempts[i].Address is not null)
-            {
-                host = outcome.Attempts[i].Host;
-                break;
-            }
-        }
         var result = new BounceRecipient[outcome.Recipients.Count];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = FromOutcome(outcome.Recipients[i], finalAttempt, dsn?.Recipients?[i], host, lastAttemptDate, willRetryUntil);
+            result[i] = FromOutcome(outcome.Recipients[i], finalAttempt, dsn?.Recipients?[i], default, lastAttemptDate, willRetryUntil);
         }
         return result;
     }

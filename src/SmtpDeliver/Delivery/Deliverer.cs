@@ -338,6 +338,7 @@ public sealed class Deliverer : IAsyncDisposable
     private async Task<(HostOutcome, string)> DeliverToAddressAsync(DeliveryRun run, HostPlan plan, IPDomain host, IPAddress address, CancellationToken cancellationToken)
     {
         var hostName = host.Domain;
+        run.State.RemoteHost = hostName;
         var destination = new DestinationKey(host.ToString(), address, _options.Port);
         var key = SessionKey.For(destination, plan.Security, plan.DaneRecords, plan.Names);
         // After a reused session turned out closed by the server: one retry, on a new connection.

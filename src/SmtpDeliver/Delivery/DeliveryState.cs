@@ -8,6 +8,9 @@ internal sealed class DeliveryState(DeliveryRequest request)
 
     public int PendingCount => _pending;
 
+    /// <summary>The MX host being talked to; recorded with every outcome that carries its reply.</summary>
+    public Names.Domain RemoteHost { get; set; }
+
     public List<int> Pending(int max = int.MaxValue)
     {
         var list = new List<int>(Math.Min(max, _pending));
@@ -27,7 +30,10 @@ internal sealed class DeliveryState(DeliveryRequest request)
         {
             _pending--;
         }
-        _outcomes[index] = new RecipientOutcome(request.Recipients[index], status, response, error);
+        _outcomes[index] = new RecipientOutcome(request.Recipients[index], status, response, error)
+        {
+            RemoteHost = response is null ? default : RemoteHost,
+        };
     }
 
     public void Fail(IEnumerable<int> indexes, RecipientStatus status, SmtpResponse? response, string error)

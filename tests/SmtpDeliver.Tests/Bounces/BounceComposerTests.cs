@@ -390,9 +390,9 @@ public class BounceComposerTests
     {
         var outcome = new DeliveryOutcome(
             [
-                new RecipientOutcome(EnvelopeAddress.Parse("a@example.net"), RecipientStatus.Permanent, Reply(550, "5.1.1", "550 5.1.1 unknown"), "550 5.1.1 unknown"),
-                new RecipientOutcome(EnvelopeAddress.Parse("b@example.net"), RecipientStatus.Transient, Reply(451, "4.3.0", "451 4.3.0 later"), "451 4.3.0 later"),
-                new RecipientOutcome(EnvelopeAddress.Parse("c@example.net"), RecipientStatus.Delivered, Reply(250, "2.1.5", "250 2.1.5 ok"), ""),
+                new RecipientOutcome(EnvelopeAddress.Parse("a@example.net"), RecipientStatus.Permanent, Reply(550, "5.1.1", "550 5.1.1 unknown"), "550 5.1.1 unknown") { RemoteHost = Domain.Parse("mx2.example.net") },
+                new RecipientOutcome(EnvelopeAddress.Parse("b@example.net"), RecipientStatus.Transient, Reply(451, "4.3.0", "451 4.3.0 later"), "451 4.3.0 later") { RemoteHost = Domain.Parse("mx2.example.net") },
+                new RecipientOutcome(EnvelopeAddress.Parse("c@example.net"), RecipientStatus.Delivered, Reply(250, "2.1.5", "250 2.1.5 ok"), "") { RemoteHost = Domain.Parse("mx2.example.net") },
             ],
             [
                 new DeliveryAttempt(Domain.Parse("mx1.example.net"), null, TlsStatus.None, null, "no address"),
