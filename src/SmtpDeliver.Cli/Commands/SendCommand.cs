@@ -164,7 +164,7 @@ internal static class SendCommand
             return ExitCodes.DataError;
         }
         var options = common.SmtpSessionOptions(result);
-        var deliverer = new Delivery.Deliverer(new Delivery.DeliveryOptions
+        await using var deliverer = new Delivery.Deliverer(new Delivery.DeliveryOptions
         {
             Resolver = common.CreateResolver(result),
             EhloHostname = common.EhloName(result),

@@ -40,4 +40,11 @@ public sealed record DeliveryRequest
     /// fresh one when <c>null</c>.
     /// </summary>
     public DialHistory? DialHistory { get; init; }
+
+    /// <summary>
+    /// The message is a TLSRPT report (RFC 8460 3: no reports about reports): the TLSRPT aggregator records
+    /// nothing for its delivery. Set by <see cref="TlsRpt.Reporting.TlsRptReportMessage"/>; a queue that stores
+    /// requests keeps it with them.
+    /// </summary>
+    public bool IsTlsRptReport { get; init; }
 }

@@ -110,8 +110,12 @@ public class ReportAggregationTests
             EnvelopeAddress.Parse("tlsrpt@sender.example"), EnvelopeAddress.Parse("reports@example.org"), DateTimeOffset.UnixEpoch);
         await aggregator.RecordAsync(report.Request, outcome);
         Assert.Empty(await aggregator.GetPolicyDomainsAsync(aggregator.Today));
+        // The mark is data on the request: a copy (as a queue makes when it rebuilds a stored request) keeps
+        // it. (It lived beside the object before and a copy lost it.)
+        await aggregator.RecordAsync(report.Request with { DialHistory = new DialHistory() }, outcome);
+        Assert.Empty(await aggregator.GetPolicyDomainsAsync(aggregator.Today));
         // The same results for an ordinary message count.
-        await aggregator.RecordAsync(report.Request with { }, outcome);
+        await aggregator.RecordAsync(report.Request with { IsTlsRptReport = false }, outcome);
         Assert.Equal(["example.org", "mx.example.org"], await aggregator.GetPolicyDomainsAsync(aggregator.Today));
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using MimeKit;
 using SmtpDeliver.Delivery;
 
@@ -16,8 +15,6 @@ public sealed class TlsRptReportMessage
     /// <summary>The value of report-type in the Content-Type of a TLSRPT report message (RFC 8460 5.3).</summary>
     public const string ReportType = "tlsrpt";
 
-    private static readonly ConditionalWeakTable<DeliveryRequest, object> Reports = [];
-
     private TlsRptReportMessage(MimeMessage message, DeliveryRequest request)
     {
         Message = message;
@@ -34,14 +31,13 @@ public sealed class TlsRptReportMessage
     public long Size => Request.Size;
 
     /// <summary>
-    /// True when <paramref name="request"/> was made by <see cref="Create"/> or <see cref="MarkAsReport"/>: its
-    /// TLSRPT results must not be recorded (RFC 8460 3). The mark lives with the object; a queue that stores
-    /// messages and rebuilds requests marks them again (or checks <see cref="IsReport(MimeMessage)"/>).
+    /// True when <paramref name="request"/> is marked as a TLSRPT report (<see cref="DeliveryRequest.IsTlsRptReport"/>,
+    /// set by <see cref="Create"/> and <see cref="MarkAsReport"/>): its TLSRPT results must not be recorded (RFC 8460 3).
     /// </summary>
     public static bool IsReport(DeliveryRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Reports.TryGetValue(request, out _);
+        return request.IsTlsRptReport;
     }
 
     /// <summary>True when <paramref name="message"/> is a TLSRPT report message: multipart/report with report-type "tlsrpt".</summary>
@@ -53,12 +49,14 @@ public sealed class TlsRptReportMessage
             && string.Equals(type.Parameters["report-type"], ReportType, StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>Marks <paramref name="request"/> (e.g. rebuilt from a stored report message) as a TLSRPT report.</summary>
+    /// <summary>
+    /// A copy of <paramref name="request"/> (e.g. rebuilt from a stored report message) marked as a TLSRPT
+    /// report (<see cref="DeliveryRequest.IsTlsRptReport"/>); use the returned request.
+    /// </summary>
     public static DeliveryRequest MarkAsReport(DeliveryRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Reports.AddOrUpdate(request, ReportType);
-        return request;
+        return request.IsTlsRptReport ? request : request with { IsTlsRptReport = true };
     }
 
     /// <summary>Builds the report message of RFC 8460 5.3.</summary>
