@@ -83,9 +83,9 @@ internal static class GatherTarget
             }
         }
         var first = lines[0].TrimEnd('\r').TrimEnd('.');
-        var nextHop = IPAddress.TryParse(first, out var nextHopIP) ? IPDomain.Of(nextHopIP)
-            : Domain.TryParse(first, out var nextHopDomain) ? IPDomain.Of(nextHopDomain)
-            : IPDomain.Of(Domain.Parse("example.org"));
+        var nextHop = IPAddress.TryParse(first, out var nextHopIP) ? new IPDomain(nextHopIP)
+            : Domain.TryParse(first, out var nextHopDomain) ? new IPDomain(nextHopDomain)
+            : new IPDomain(Domain.Parse("example.org"));
         Gather(resolver, family, nextHop, dialed).GetAwaiter().GetResult();
     }
 

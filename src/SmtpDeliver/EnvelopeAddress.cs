@@ -53,8 +53,8 @@ public sealed class EnvelopeAddress : IEquatable<EnvelopeAddress>
 
     /// <summary>The domain or address literal as a next hop for delivery.</summary>
     /// <exception cref="InvalidOperationException">For <see cref="NullReversePath"/> or a general (non-IP) address literal.</exception>
-    public IPDomain NextHop => LiteralAddress is { } ip ? IPDomain.Of(ip)
-        : !Domain.IsEmpty ? IPDomain.Of(Domain)
+    public IPDomain NextHop => LiteralAddress is { } ip ? new IPDomain(ip)
+        : !Domain.IsEmpty ? new IPDomain(Domain)
         : throw new InvalidOperationException($"address {this} has no domain or ip address to deliver to");
 
     /// <summary>Parses an address such as <c>user@example.org</c>, <c>"a b"@example.org</c> or <c>user@[127.0.0.1]</c>, without angle brackets.</summary>

@@ -60,7 +60,7 @@ internal static class DaneVerifyCommand
         {
             try
             {
-                destinations = await Gather.DestinationsAsync(resolver, IPDomain.Of(Domain.Parse(domainText!)), cancellationToken).ConfigureAwait(false);
+                destinations = await Gather.DestinationsAsync(resolver, new IPDomain(Domain.Parse(domainText!)), cancellationToken).ConfigureAwait(false);
                 hosts = destinations.Hosts.Where(h => h.Host.IP is null).Select(h => h.Host.Domain).ToList();
                 if (!destinations.ExpandedNextHopAuthentic && destinations.HaveMx)
                 {

@@ -55,7 +55,7 @@ internal static class DemoCommand
         // The server listens on an ephemeral loopback port instead of 25.
         var dialer = new Dialer { Connect = (remote, local, ct) => Dialer.ConnectDirectAsync(new IPEndPoint(remote.Address, server.EndPoint.Port), local, ct) };
 
-        var destinations = await Gather.DestinationsAsync(resolver, IPDomain.Of(Domain.Parse("demo.example")), cancellationToken).ConfigureAwait(false);
+        var destinations = await Gather.DestinationsAsync(resolver, new IPDomain(Domain.Parse("demo.example")), cancellationToken).ConfigureAwait(false);
         var mx = destinations.Hosts[0].Host;
         var ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, mx, null, cancellationToken).ConfigureAwait(false);
         var tlsa = await Gather.TlsaAsync(resolver, mx.Domain, ips.ExpandedAuthentic, ips.ExpandedHost, cancellationToken).ConfigureAwait(false);

@@ -48,7 +48,7 @@ public static class DaneHostCheck
         HostAddresses ips;
         try
         {
-            ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, IPDomain.Of(host), null, cancellationToken).ConfigureAwait(false);
+            ips = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, new IPDomain(host), null, cancellationToken).ConfigureAwait(false);
         }
         catch (GatherException e)
         {
@@ -95,7 +95,7 @@ public static class DaneHostCheck
         DialedConnection connection;
         try
         {
-            connection = await dialer.DialAsync(IPDomain.Of(host), [address], port, null, null, cancellationToken).ConfigureAwait(false);
+            connection = await dialer.DialAsync(new IPDomain(host), [address], port, null, null, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
         {

@@ -98,7 +98,7 @@ internal static class Gather
             if (mx.Status == DnsStatus.NotFound)
             {
                 // RFC 5321 5.1: no MX records, the domain itself is the implicit MX.
-                return new Destinations(false, origAuthentic, expandedAuthentic, domain, [new HostPref(IPDomain.Of(domain), -1)]) { NextHop = nextHop.Domain };
+                return new Destinations(false, origAuthentic, expandedAuthentic, domain, [new HostPref(new IPDomain(domain), -1)]) { NextHop = nextHop.Domain };
             }
             if (mx.Status == DnsStatus.TemporaryFailure)
             {
@@ -125,7 +125,7 @@ internal static class Gather
                 {
                     throw new GatherException(GatherError.Dns, true, $"invalid host name in mx record {record.Host}: {e.Message}");
                 }
-                hosts.Add(new HostPref(IPDomain.Of(host), record.Preference));
+                hosts.Add(new HostPref(new IPDomain(host), record.Preference));
             }
             return new Destinations(true, origAuthentic, expandedAuthentic, domain, hosts) { NextHop = nextHop.Domain };
         }

@@ -116,7 +116,4 @@ public readonly record struct Domain
 
     /// <summary>The Unicode form if it differs from the ASCII form, else the ASCII form.</summary>
     public override string ToString() => Unicode;
-
-    /// <summary>"ascii/unicode" when they differ, else the ASCII form; for logs.</summary>
-    public string LogString() => Ascii == Unicode ? Ascii : $"{Ascii}/{Unicode}";
 }

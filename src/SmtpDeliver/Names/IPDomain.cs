@@ -2,16 +2,25 @@ using System.Net;
 
 namespace SmtpDeliver.Names;
 
-/// <summary>A next hop or host: an IP address literal or a domain name.</summary>
-/// <param name="IP">The address, or <c>null</c> for a domain.</param>
-/// <param name="Domain">The domain, empty for an address.</param>
-public readonly record struct IPDomain(IPAddress? IP, Domain Domain)
+/// <summary>A next hop or host: an IP address literal or a domain name, never both.</summary>
+public readonly record struct IPDomain
 {
     /// <summary>A domain host.</summary>
-    public static IPDomain Of(Domain domain) => new(null, domain);
+    public IPDomain(Domain domain) => Domain = domain;
 
     /// <summary>An address host.</summary>
-    public static IPDomain Of(IPAddress ip) => new(ip, default);
+    /// <exception cref="ArgumentNullException"><paramref name="ip"/> is null.</exception>
+    public IPDomain(IPAddress ip)
+    {
+        ArgumentNullException.ThrowIfNull(ip);
+        IP = ip;
+    }
+
+    /// <summary>The address, or <c>null</c> for a domain.</summary>
+    public IPAddress? IP { get; }
+
+    /// <summary>The domain, empty for an address.</summary>
+    public Domain Domain { get; }
 
     /// <summary>The address text, or the domain's Unicode form.</summary>
     public override string ToString() => IP?.ToString() ?? Domain.ToString();

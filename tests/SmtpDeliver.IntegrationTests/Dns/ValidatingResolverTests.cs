@@ -17,40 +17,40 @@ public class ValidatingResolverTests
     [Fact]
     public async Task Signed_mx_is_authentic()
     {
-        var d = await Gather.DestinationsAsync(Resolver, IPDomain.Of(D("dnssec.test")), default);
+        var d = await Gather.DestinationsAsync(Resolver, new IPDomain(D("dnssec.test")), default);
         Assert.True(d.HaveMx);
-        Assert.Equal([new HostPref(IPDomain.Of(D("mx.dnssec.test")), 10)], d.Hosts);
+        Assert.Equal([new HostPref(new IPDomain(D("mx.dnssec.test")), 10)], d.Hosts);
         Assert.True(d.OriginalNextHopAuthentic && d.ExpandedNextHopAuthentic);
     }
 
     [Fact]
     public async Task Unsigned_mx_is_not_authentic()
     {
-        var d = await Gather.DestinationsAsync(Resolver, IPDomain.Of(D("insecure.test")), default);
-        Assert.Equal([new HostPref(IPDomain.Of(D("mx.insecure.test")), 10)], d.Hosts);
+        var d = await Gather.DestinationsAsync(Resolver, new IPDomain(D("insecure.test")), default);
+        Assert.Equal([new HostPref(new IPDomain(D("mx.insecure.test")), 10)], d.Hosts);
         Assert.False(d.OriginalNextHopAuthentic || d.ExpandedNextHopAuthentic);
     }
 
     [Fact]
     public async Task No_mx_gives_the_implicit_mx_with_an_authentic_denial()
     {
-        var d = await Gather.DestinationsAsync(Resolver, IPDomain.Of(D("nomx.dnssec.test")), default);
+        var d = await Gather.DestinationsAsync(Resolver, new IPDomain(D("nomx.dnssec.test")), default);
         Assert.False(d.HaveMx);
-        Assert.Equal([new HostPref(IPDomain.Of(D("nomx.dnssec.test")), -1)], d.Hosts);
+        Assert.Equal([new HostPref(new IPDomain(D("nomx.dnssec.test")), -1)], d.Hosts);
         Assert.True(d.ExpandedNextHopAuthentic);
     }
 
     [Fact]
     public async Task Null_mx_is_a_permanent_no_mail_error()
     {
-        var e = await Assert.ThrowsAsync<GatherException>(() => Gather.DestinationsAsync(Resolver, IPDomain.Of(D("nullmx.dnssec.test")), default));
+        var e = await Assert.ThrowsAsync<GatherException>(() => Gather.DestinationsAsync(Resolver, new IPDomain(D("nullmx.dnssec.test")), default));
         Assert.Equal((GatherError.NoMail, true), (e.Error, e.Permanent));
     }
 
     [Fact]
     public async Task Cnamed_mx_host_resolves_through_the_cname_authentically()
     {
-        var d = await Gather.DestinationsAsync(Resolver, IPDomain.Of(D("cnamemx.dnssec.test")), default);
+        var d = await Gather.DestinationsAsync(Resolver, new IPDomain(D("cnamemx.dnssec.test")), default);
         var host = d.Hosts[0].Host;
         Assert.Equal(D("mxalias.dnssec.test"), host.Domain);
         var ips = await Gather.IPsAsync(Resolver, AddressFamilyFilter.IPv4, host, null, default);

@@ -256,12 +256,12 @@ public class DelivererTrustTests
         {
             for (var a = 0; a < DialHistory.MaxAddressesPerHost + 5; a++)
             {
-                history.Record(IPDomain.Of(Domain.Parse($"h{h}.example")), IPAddress.Parse($"127.0.{h}.{a + 1}"));
+                history.Record(new IPDomain(Domain.Parse($"h{h}.example")), IPAddress.Parse($"127.0.{h}.{a + 1}"));
             }
         }
         Assert.Equal(DialHistory.MaxHosts, history.Snapshot().Count);
-        Assert.Empty(history.For(IPDomain.Of(Domain.Parse("h0.example"))));
-        var last = history.For(IPDomain.Of(Domain.Parse($"h{DialHistory.MaxHosts + 9}.example")));
+        Assert.Empty(history.For(new IPDomain(Domain.Parse("h0.example"))));
+        var last = history.For(new IPDomain(Domain.Parse($"h{DialHistory.MaxHosts + 9}.example")));
         Assert.Equal(DialHistory.MaxAddressesPerHost, last.Count);
         Assert.Equal(IPAddress.Parse($"127.0.{DialHistory.MaxHosts + 9}.{DialHistory.MaxAddressesPerHost + 5}"), last[^1]);
     }

@@ -24,7 +24,7 @@ public class DialerTests
                 return Task.FromResult(new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp));
             },
         };
-        var host = IPDomain.Of(Domain.Parse("dualstack.example"));
+        var host = new IPDomain(Domain.Parse("dualstack.example"));
         var history = new DialHistory();
 
         var first = await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, host, history.Snapshot(), default);
@@ -48,7 +48,7 @@ public class DialerTests
     public async Task Retries_the_same_address_once_for_greylisting_then_moves_on()
     {
         var resolver = new InMemoryResolver { A = { ["grey.example."] = ["127.0.0.1", "127.0.0.2"] } };
-        var host = IPDomain.Of(Domain.Parse("grey.example"));
+        var host = new IPDomain(Domain.Parse("grey.example"));
         var dialed = new Dictionary<string, List<IPAddress>> { ["grey.example"] = [IPAddress.Parse("127.0.0.2")] };
         Assert.Equal("127.0.0.2", (await Gather.IPsAsync(resolver, AddressFamilyFilter.Any, host, dialed, default)).Addresses[0].ToString());
         dialed["grey.example"].Add(IPAddress.Parse("127.0.0.2"));
@@ -62,7 +62,7 @@ public class DialerTests
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var dialer = new Dialer { LocalAddresses = [IPAddress.IPv6Loopback, IPAddress.Parse("127.0.0.7")] };
-        var host = IPDomain.Of(Domain.Parse("mx.example"));
+        var host = new IPDomain(Domain.Parse("mx.example"));
         // 127.0.0.9 has no listener: refused, then 127.0.0.1 answers.
         using var c = await dialer.DialAsync(host, [IPAddress.Parse("127.0.0.9"), IPAddress.Loopback], port);
         Assert.Equal(IPAddress.Loopback, c.Address);

@@ -54,9 +54,9 @@ public class DaneNamesTests
 
     private static async Task<(HostAddresses Ips, TlsaGathering Tlsa, IReadOnlyList<Domain> Names)> GatherAsync(InMemoryResolver r, string nextHop, string host)
     {
-        var destinations = await Gather.DestinationsAsync(r, IPDomain.Of(D(nextHop)), default);
+        var destinations = await Gather.DestinationsAsync(r, new IPDomain(D(nextHop)), default);
         Assert.Contains(destinations.Hosts, h => h.Host.ToString() == host);
-        var ips = await Gather.IPsAsync(r, AddressFamilyFilter.Any, IPDomain.Of(D(host)), null, default);
+        var ips = await Gather.IPsAsync(r, AddressFamilyFilter.Any, new IPDomain(D(host)), null, default);
         var tlsa = await Gather.TlsaAsync(r, D(host), destinations.ExpandedNextHopAuthentic && ips.ExpandedAuthentic, ips.ExpandedHost, default);
         return (ips, tlsa, Gather.TlsaNames(destinations, tlsa));
     }
@@ -95,7 +95,7 @@ public class DaneNamesTests
     {
         var r = Resolver();
         r.Inauthentic.Add("cname mx20.example.com.");
-        var ips = await Gather.IPsAsync(r, AddressFamilyFilter.Any, IPDomain.Of(D("mx20.example.com")), null, default);
+        var ips = await Gather.IPsAsync(r, AddressFamilyFilter.Any, new IPDomain(D("mx20.example.com")), null, default);
         Assert.Equal((false, false), (ips.Authentic, ips.ExpandedAuthentic));
     }
 

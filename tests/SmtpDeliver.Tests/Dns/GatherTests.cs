@@ -13,7 +13,7 @@ namespace SmtpDeliver.Tests.Dns;
 public class GatherTests
 {
     private static Domain D(string s) => Domain.Parse(s);
-    private static IPDomain H(string s) => IPAddress.TryParse(s, out var ip) ? IPDomain.Of(ip) : IPDomain.Of(D(s));
+    private static IPDomain H(string s) => IPAddress.TryParse(s, out var ip) ? new IPDomain(ip) : new IPDomain(D(s));
     private static HostPref[] Prefs(int pref, params string[] names) => names.Select(n => new HostPref(H(n), pref)).ToArray();
 
     private static InMemoryResolver DestinationsResolver()

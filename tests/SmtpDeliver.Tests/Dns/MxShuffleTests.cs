@@ -30,7 +30,7 @@ public class MxShuffleTests
         var firsts = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < 32; i++)
         {
-            var d = await Gather.DestinationsAsync(resolver, IPDomain.Of(Domain.Parse("equal.example")), default, random);
+            var d = await Gather.DestinationsAsync(resolver, new IPDomain(Domain.Parse("equal.example")), default, random);
             Assert.Equal([10, 10, 20], d.Hosts.Select(h => h.Preference));
             Assert.Equal("backup.equal.example", d.Hosts[2].Host.ToString());
             Assert.Equal(["a.equal.example", "b.equal.example"], d.Hosts.Take(2).Select(h => h.Host.ToString()).Order(StringComparer.Ordinal));
@@ -42,7 +42,7 @@ public class MxShuffleTests
     [Fact]
     public async Task DefaultRandomnessKeepsPreferenceOrder()
     {
-        var d = await Gather.DestinationsAsync(Resolver(), IPDomain.Of(Domain.Parse("equal.example")), default);
+        var d = await Gather.DestinationsAsync(Resolver(), new IPDomain(Domain.Parse("equal.example")), default);
         Assert.Equal([10, 10, 20], d.Hosts.Select(h => h.Preference));
     }
 }

@@ -93,8 +93,8 @@ public class EnvelopeAddressTests
     [Fact]
     public void Next_hop_is_the_domain_or_the_ip_literal()
     {
-        Assert.Equal(IPDomain.Of(Domain.Parse("example.org")), EnvelopeAddress.Parse("a@Example.org").NextHop);
-        Assert.Equal(IPDomain.Of(IPAddress.Loopback), EnvelopeAddress.Parse("a@[127.0.0.1]").NextHop);
+        Assert.Equal(new IPDomain(Domain.Parse("example.org")), EnvelopeAddress.Parse("a@Example.org").NextHop);
+        Assert.Equal(new IPDomain(IPAddress.Loopback), EnvelopeAddress.Parse("a@[127.0.0.1]").NextHop);
         Assert.Throws<InvalidOperationException>(() => EnvelopeAddress.Parse("a@[x-tag:zz]").NextHop);
     }
 
