@@ -43,7 +43,7 @@ public sealed record DeliveryRequest
 
     /// <summary>
     /// The message is a TLSRPT report (RFC 8460 3: no reports about reports): the TLSRPT aggregator records
-    /// nothing for its delivery. Set by <see cref="TlsRpt.Reporting.TlsRptReportMessage"/>; a queue that stores
+    /// nothing for its delivery. Set by <c>TlsRpt.Reporting.TlsRptReportMessage</c> (named, not referenced: Delivery does not depend on Reporting); a queue that stores
     /// requests keeps it with them.
     /// </summary>
     public bool IsTlsRptReport { get; init; }
