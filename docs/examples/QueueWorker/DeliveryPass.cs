@@ -24,7 +24,13 @@ internal sealed class DeliveryPass(Spool spool, Deliverer deliverer, TlsRptAggre
         {
             try
             {
-                requests.AddRange(SpoolRequest.Create(spool, envelope, DialHistoryFor));
+                var made = SpoolRequest.Create(spool, envelope, DialHistoryFor);
+                if (made.Count == 0)
+                {
+                    // Nothing pending (a crash after the last save, before the removal): finish it now.
+                    await FinishAsync(envelope, cancellationToken).ConfigureAwait(false);
+                }
+                requests.AddRange(made);
             }
             catch (FormatException e)
             {
@@ -150,6 +156,12 @@ internal sealed class DeliveryPass(Spool spool, Deliverer deliverer, TlsRptAggre
             await spool.SaveAsync(envelope, cancellationToken).ConfigureAwait(false);
             return;
         }
+        await FinishAsync(envelope, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A message with nothing pending: held when a delivery is uncertain, else removed.</summary>
+    private async Task FinishAsync(SpoolEnvelope envelope, CancellationToken cancellationToken)
+    {
         ForgetDialHistories(envelope.Id);
         if (envelope.Recipients.Any(r => r.State == SpoolRecipientState.Uncertain))
         {

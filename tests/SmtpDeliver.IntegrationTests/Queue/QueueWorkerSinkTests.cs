@@ -75,4 +75,22 @@ public class QueueWorkerSinkTests
         Assert.Equal(["sender@c.test"], dsn.Recipients);
         Assert.Contains("Final-Recipient: rfc822; refuse@b.test", dsn.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_message_with_nothing_pending_left_by_a_crash_is_finished_without_sending()
+    {
+        await using var sink = SmtpSink.Start();
+        await using var q = new QueueHarness("sink.test", sink.EndPoint.Port);
+        var done = await q.EnqueueAsync("rcpt1@example.test", "done", "user@sink.test");
+        done.Recipients[0].State = SpoolRecipientState.Delivered;
+        await q.Spool.SaveAsync(done, default);
+        var maybe = await q.EnqueueAsync("rcpt1@example.test", "maybe", "user@sink.test");
+        maybe.Recipients[0].State = SpoolRecipientState.Uncertain;
+        await q.Spool.SaveAsync(maybe, default);
+
+        Assert.Equal(0, (await q.Worker.RunOnceAsync(default)).Messages);
+        Assert.Empty(await q.Spool.LoadAllAsync(default));
+        Assert.Equal([maybe.Id + ".eml", maybe.Id + ".json"], Directory.GetFiles(q.Spool.HoldDirectory).Select(Path.GetFileName).Order());
+        Assert.Equal(0, sink.Connections);
+    }
 }
