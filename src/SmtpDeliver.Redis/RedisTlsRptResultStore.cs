@@ -59,6 +59,13 @@ public sealed class RedisTlsRptResultStore : ITlsRptResultStore
         return dropped
         """;
 
+    // KEYS[1] the day's domain set, KEYS[2] the (day, domain) hash; ARGV[1] the domain.
+    private const string RemoveScript = """
+        redis.call('DEL', KEYS[2])
+        redis.call('SREM', KEYS[1], ARGV[1])
+        return 1
+        """;
+
     private readonly SmtpDeliverRedisOptions _options;
     private readonly IDatabase _db;
     private readonly ILogger _logger;
@@ -172,10 +179,9 @@ public sealed class RedisTlsRptResultStore : ITlsRptResultStore
     {
         ArgumentNullException.ThrowIfNull(policyDomain);
         cancellationToken.ThrowIfCancellationRequested();
-        var transaction = _db.CreateTransaction();
-        var deleted = transaction.KeyDeleteAsync(RedisKeys.TlsRptCounters(_options.KeyPrefix, day, policyDomain));
-        var removed = transaction.SetRemoveAsync(RedisKeys.TlsRptDomains(_options.KeyPrefix, day), policyDomain);
-        await transaction.ExecuteAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(deleted, removed).ConfigureAwait(false);
+        // One script: the counters and the domain's membership go together.
+        await _db.ScriptEvaluateAsync(RemoveScript,
+            [RedisKeys.TlsRptDomains(_options.KeyPrefix, day), RedisKeys.TlsRptCounters(_options.KeyPrefix, day, policyDomain)], [policyDomain])
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 }
