@@ -32,7 +32,7 @@ if [ $build -eq 0 ]; then
   done
 fi
 
-# Packaging: pack the library, the test doubles (SmtpDeliver.Testing) and the tool from the build above into artifacts/packages, install the
+# Packaging: pack the library, the test doubles (SmtpDeliver.Testing), the Redis companion (SmtpDeliver.Redis) and the tool from the build above into artifacts/packages, install the
 # tool from there (and only from there) into a temporary tool path, and run it as a user would.
 # Three results: pack, `smtpdeliver --help`, `smtpdeliver demo` (docs/packaging.md).
 pkg_passed=0; pkg_failed=0
@@ -47,7 +47,7 @@ if [ $build -eq 0 ]; then
   cli_pkg=$(ls "$packages"/SmtpDeliver.Cli.*.nupkg 2>/dev/null | grep -v '\.snupkg$' | head -1)
   lib_pkg=$(ls "$packages"/SmtpDeliver.[0-9]*.nupkg 2>/dev/null | head -1)
   testing_pkg=$(ls "$packages"/SmtpDeliver.Testing.[0-9]*.nupkg 2>/dev/null | head -1)
-  if [ $pack_rc -ne 0 ] || [ -z "$cli_pkg" ] || [ -z "$lib_pkg" ] || [ -z "$testing_pkg" ] || ! ls "$packages"/SmtpDeliver.[0-9]*.snupkg >/dev/null 2>&1; then
+  if [ $pack_rc -ne 0 ] || [ -z "$cli_pkg" ] || [ -z "$lib_pkg" ] || [ -z "$testing_pkg" ] || ! ls "$packages"/SmtpDeliver.Redis.[0-9]*.nupkg >/dev/null 2>&1 || ! ls "$packages"/SmtpDeliver.[0-9]*.snupkg >/dev/null 2>&1; then
     cat "$tooldir/pack.log" >&2
     pack_rc=1
   fi
