@@ -114,20 +114,15 @@ public class ClientAuthExchangeTests
         Assert.DoesNotContain(s.Transcript, l => l.StartsWith("C: AUTH", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Server_success_before_the_last_step_fails()
+    [Theory]
+    [InlineData("server success before the last step", "C: AUTH TEST", "S: 235 ok", null, false, 235)]
+    [InlineData("continuation after the last step, no abort", "C: AUTH TEST dGVzdA==", "S: 334 ", "test", true, 334)]
+    public async Task Reply_out_of_step_with_the_mechanism_fails(string outOfStep, string authLine, string reply, string? initialResponse, bool lastStep, int code)
     {
-        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST", "S: 235 ok"]);
-        var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", false, new SaslStep(null, false)));
-        Assert.Equal((SmtpErrorReason.Authentication, false, 235), (e!.Reason, e.Permanent, e.Response.Code));
-    }
-
-    [Fact]
-    public async Task Continuation_after_the_last_step_fails_without_abort()
-    {
-        await using var s = ScriptedSmtpServer.Play([.. Greeting, "C: AUTH TEST dGVzdA==", "S: 334 "]);
-        var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", false, new SaslStep(B("test"), true)));
-        Assert.Equal((SmtpErrorReason.Authentication, false, 334), (e!.Reason, e.Permanent, e.Response.Code));
+        _ = outOfStep;
+        await using var s = ScriptedSmtpServer.Play([.. Greeting, authLine, reply]);
+        var (_, e) = await ConnectAsync(s, (_, _) => new ScriptedMechanism("TEST", false, new SaslStep(initialResponse is null ? null : B(initialResponse), lastStep)));
+        Assert.Equal((SmtpErrorReason.Authentication, false, code), (e!.Reason, e.Permanent, e.Response.Code));
     }
 
     [Theory]

@@ -102,33 +102,16 @@ public class ClientSessionTests
         Assert.Contains("C: MAIL FROM:<postmaster@mox.example> BODY=8BITMIME", o.Transcript);
     }
 
-    [Fact]
-    public async Task Eightbitmime_required_but_missing_fails_permanently_before_mail()
+    [Theory]
+    [InlineData(DeliveryRequirements.EightBitMime, SmtpErrorReason.EightBitMimeUnsupported, true)]
+    [InlineData(DeliveryRequirements.SmtpUtf8, SmtpErrorReason.SmtpUtf8Unsupported, false)]
+    [InlineData(DeliveryRequirements.RequireTls, SmtpErrorReason.RequireTlsUnsupported, false)]
+    public async Task Required_extension_missing_fails_before_mail(DeliveryRequirements required, SmtpErrorReason reason, bool permanent)
     {
-        var o = await RunAsync(new ScenarioOptions { ExpectDelivery = false }, new ClientSide { Requirements = DeliveryRequirements.EightBitMime });
+        var o = await RunAsync(new ScenarioOptions { ExpectDelivery = false }, new ClientSide { Requirements = required });
         var e = Assert.IsType<SmtpException>(o.DeliverError);
-        Assert.Equal(SmtpErrorReason.EightBitMimeUnsupported, e.Reason);
-        Assert.True(e.Permanent);
+        Assert.Equal((reason, permanent), (e.Reason, e.Permanent));
         Assert.DoesNotContain(o.Transcript, l => l.StartsWith("C: MAIL", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task Smtputf8_required_but_missing_fails_transiently_before_mail()
-    {
-        var o = await RunAsync(new ScenarioOptions { ExpectDelivery = false }, new ClientSide { Requirements = DeliveryRequirements.SmtpUtf8 });
-        var e = Assert.IsType<SmtpException>(o.DeliverError);
-        Assert.Equal(SmtpErrorReason.SmtpUtf8Unsupported, e.Reason);
-        Assert.False(e.Permanent);
-        Assert.DoesNotContain(o.Transcript, l => l.StartsWith("C: MAIL", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task Requiretls_required_but_missing_fails_transiently_before_mail()
-    {
-        var o = await RunAsync(new ScenarioOptions { ExpectDelivery = false }, new ClientSide { Requirements = DeliveryRequirements.RequireTls });
-        var e = Assert.IsType<SmtpException>(o.DeliverError);
-        Assert.Equal(SmtpErrorReason.RequireTlsUnsupported, e.Reason);
-        Assert.False(e.Permanent);
     }
 
     [Fact]
