@@ -117,15 +117,38 @@ internal sealed class MailKitClient(MailKit.Net.Smtp.SmtpClient client, Workload
 /// The ceiling: a raw socket speaking just enough SMTP, the envelope and "BDAT n LAST" with the same bytes in
 /// one write (RFC 3030 2), then reading the three replies. No checks, no copies, no parsing beyond reply ends.
 /// </summary>
-internal sealed class RawClient(Socket socket, Workload work) : IBenchClient
+/// <remarks>
+/// Chunked: the same framing SmtpDeliver sends (64 KiB "BDAT n" chunks, the last with LAST) prepared in one
+/// buffer before timing, written in one call while the per-chunk replies are read concurrently.
+/// </remarks>
+internal sealed class RawClient(Socket socket, Workload work, bool chunked) : IBenchClient
 {
     private readonly byte[] _buffer = new byte[4096];
+    private (byte[] Bytes, int Chunks)? _framed;
 
-    public static async Task<IBenchClient> OpenAsync(int port, Workload work)
+    private (byte[] Bytes, int Chunks) Frame(byte[] envelope)
+    {
+        var framed = new MemoryStream();
+        framed.Write(envelope);
+        var chunks = 0;
+        for (var offset = 0; offset < work.Bytes.Length; offset += BdatWriter.ChunkSize, chunks++)
+        {
+            var length = Math.Min(BdatWriter.ChunkSize, work.Bytes.Length - offset);
+            framed.Write(Encoding.ASCII.GetBytes($"BDAT {length}{(offset + length == work.Bytes.Length ? " LAST" : "")}\r\n"));
+            framed.Write(work.Bytes, offset, length);
+        }
+        return (framed.ToArray(), chunks);
+    }
+
+    public static async Task<IBenchClient> OpenAsync(int port, Workload work, bool chunked)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(IPAddress.Loopback, port);
-        var client = new RawClient(socket, work);
+        var client = new RawClient(socket, work, chunked);
+        if (chunked)
+        {
+            client._framed = client.Frame(Encoding.ASCII.GetBytes($"MAIL FROM:<{Workload.Sender}>\r\n" + string.Concat(work.Recipients.Select(r => $"RCPT TO:<{r}>\r\n"))));
+        }
         await client.ReadRepliesAsync(1);
         await socket.SendAsync("EHLO bench.example\r\n"u8.ToArray());
         await client.ReadRepliesAsync(1);
@@ -134,10 +157,22 @@ internal sealed class RawClient(Socket socket, Workload work) : IBenchClient
 
     public async Task RunAsync(int count)
     {
-        var envelope = Encoding.ASCII.GetBytes($"MAIL FROM:<{Workload.Sender}>\r\n" + string.Concat(work.Recipients.Select(r => $"RCPT TO:<{r}>\r\n")) + $"BDAT {work.Bytes.Length} LAST\r\n");
+        var envelope = Encoding.ASCII.GetBytes($"MAIL FROM:<{Workload.Sender}>\r\n" + string.Concat(work.Recipients.Select(r => $"RCPT TO:<{r}>\r\n")));
+        if (chunked)
+        {
+            var (bytes, chunks) = _framed ??= Frame(envelope);
+            for (var i = 0; i < count; i++)
+            {
+                var replies = ReadRepliesAsync(1 + work.Recipients.Length + chunks);
+                await socket.SendAsync(bytes);
+                await replies;
+            }
+            return;
+        }
+        var bdat = Encoding.ASCII.GetBytes($"BDAT {work.Bytes.Length} LAST\r\n");
         for (var i = 0; i < count; i++)
         {
-            await socket.SendAsync(new List<ArraySegment<byte>> { envelope, work.Bytes });
+            await socket.SendAsync(new List<ArraySegment<byte>> { envelope, bdat, work.Bytes });
             await ReadRepliesAsync(2 + work.Recipients.Length);
         }
     }
