@@ -10,10 +10,10 @@ internal static class E2eReport
 
     public static string Csv(IReadOnlyList<ScenarioResult> results)
     {
-        var csv = new StringBuilder("scenario,client,group,x,messages,msgs_per_s,mb_per_s,flights_per_msg,alloc_bytes_per_msg,verified,note\n");
+        var csv = new StringBuilder("scenario,client,group,x,messages,msgs_per_s,mb_per_s,flights_per_msg,alloc_bytes_per_msg,ratio_mailkit,ratio_mailkit_nodelay,verified,note\n");
         foreach (var r in results)
         {
-            csv.Append(Inv, $"\"{r.Scenario}\",{r.Client},{r.Group},{r.X},{r.Messages},{r.MessagesPerSecond:F1},{r.MegabytesPerSecond:F2},{r.FlightsPerMessage:F3},{r.AllocatedPerMessage:F0},{r.Verified},\"{r.Note.Replace('"', '\'')}\"\n");
+            csv.Append(Inv, $"\"{r.Scenario}\",{r.Client},{r.Group},{r.X},{r.Messages},{r.MessagesPerSecond:F1},{r.MegabytesPerSecond:F2},{r.FlightsPerMessage:F3},{r.AllocatedPerMessage:F0},{r.RatioMailKit:F3},{r.RatioMailKitNoDelay:F3},{r.Verified},\"{r.Note.Replace('"', '\'')}\"\n");
         }
         return csv.ToString();
     }
@@ -27,24 +27,15 @@ internal static class E2eReport
         foreach (var r in results)
         {
             var ratio = "";
-            if (r.Client == "SmtpDeliver")
+            if (!double.IsNaN(r.RatioMailKit))
             {
-                var mk = results.FirstOrDefault(o => o.Scenario == r.Scenario && o.Client == "MailKit");
-                var nd = results.FirstOrDefault(o => o.Scenario == r.Scenario && o.Client == "MailKit NoDelay");
-                if (mk is { MessagesPerSecond: > 0 })
-                {
-                    ratio = $"{r.MessagesPerSecond / mk.MessagesPerSecond:F2}×";
-                    if (nd is { MessagesPerSecond: > 0 })
-                    {
-                        ratio += $" ({r.MessagesPerSecond / nd.MessagesPerSecond:F2}×)";
-                    }
-                    ratio += $"; alloc {r.AllocatedPerMessage / Math.Max(1, mk.AllocatedPerMessage):F2}";
-                }
+                var mk = results.First(o => o.Scenario == r.Scenario && o.Client == "MailKit");
+                ratio = $"{r.RatioMailKit:F2}×" + (double.IsNaN(r.RatioMailKitNoDelay) ? "" : $" ({r.RatioMailKitNoDelay:F2}×)") + $"; alloc {r.AllocatedPerMessage / Math.Max(1, mk.AllocatedPerMessage):F2}";
             }
-            else if (r.Client == "raw socket")
+            if (r.Client.StartsWith("raw socket", StringComparison.Ordinal))
             {
                 var sd = results.FirstOrDefault(o => o.Scenario == r.Scenario && o.Client == "SmtpDeliver");
-                ratio = sd is null ? "" : $"SmtpDeliver / raw {sd.MessagesPerSecond / r.MessagesPerSecond:F2}";
+                ratio += sd is null ? "" : $"; SmtpDeliver / this {sd.MessagesPerSecond / r.MessagesPerSecond:F2}";
             }
             md.Append(Inv, $"| {r.Scenario} | {r.Client} | {r.MessagesPerSecond:N0} | {r.MegabytesPerSecond:N1} | {r.FlightsPerMessage:F2} | {Bytes(r.AllocatedPerMessage)} | {ratio} | {(r.Verified ? "yes" : "**NO**")} | {r.Note} |\n");
         }

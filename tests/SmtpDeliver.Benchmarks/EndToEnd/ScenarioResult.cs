@@ -15,4 +15,11 @@ internal sealed record ScenarioResult(
     double FlightsPerMessage,
     double AllocatedPerMessage,
     bool Verified,
-    string Note);
+    string Note)
+{
+    /// <summary>Median over paired repetitions of this client's msgs/s over MailKit's; NaN when not compared.</summary>
+    public double RatioMailKit { get; init; } = double.NaN;
+
+    /// <summary>The same against MailKit with NoDelay.</summary>
+    public double RatioMailKitNoDelay { get; init; } = double.NaN;
+}
