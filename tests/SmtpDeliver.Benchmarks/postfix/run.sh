@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Postfix's smtp(8) draining a backlog to the benchmark sink: a THROWAWAY Postfix instance (its own config
-# directory and queue under $BENCH_DIR, no inet listener at all; never the integration environment's) relays
-# everything to `SmtpDeliver.Benchmarks sink` on an ephemeral loopback port. Messages are injected with
-# sendmail(1) and held by a header_checks HOLD rule, released at once with `postsuper -H ALL` + `postqueue -f`,
-# and the sink prints the time from the first message to the N-th.
+# directory and queue under $BENCH_DIR, its own smtpd on 127.0.0.1:$INJECT_PORT (default 21025) for injection;
+# never the integration environment's) relays everything to `SmtpDeliver.Benchmarks sink` on an ephemeral
+# loopback port. Messages are injected over SMTP (python3 smtplib, one connection; sendmail(1) takes ~1 s per
+# message on a loaded machine) and held by a header_checks HOLD rule, released at once with
+# `postsuper -H ALL` + `postqueue -f`, and the sink prints the time from the first message to the N-th.
 #
 #   sudo tests/SmtpDeliver.Benchmarks/postfix/run.sh [N=2000]
 #
@@ -14,6 +15,7 @@ set -euo pipefail
 n="${1:-2000}"
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 dir="${BENCH_DIR:-/tmp/smtpdeliver-bench-postfix}"
+inject_port="${INJECT_PORT:-21025}"
 etc="$dir/etc"
 sink=(dotnet run -c Release --no-build --project "$repo/tests/SmtpDeliver.Benchmarks" -- sink)
 
@@ -33,9 +35,12 @@ myhostname = bench-postfix.example
 mydomain = bench.example
 myorigin = \$mydomain
 mydestination =
-inet_interfaces = loopback-only
+inet_interfaces = 127.0.0.1
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
 inet_protocols = ipv4
 maillog_file = $dir/maillog
+maillog_file_prefixes = $dir
 biff = no
 alias_maps =
 alias_database =
@@ -46,6 +51,7 @@ smtp_tls_security_level = none
 CONF
 echo '/^Subject: postfix-bench/ HOLD' > "$etc/hold"
 cat > "$etc/master.cf" <<CONF
+127.0.0.1:$inject_port inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -92,7 +98,13 @@ run() {
   local label="$1" tls="$2" reuse="$3"
   postconf -c "$etc" -e "smtp_tls_security_level = $([ "$tls" = 1 ] && echo may || echo none)" "smtp_tls_connection_reuse = $reuse"
   postfix -c "$etc" reload >/dev/null 2>&1
-  for i in $(seq 1 "$n"); do sendmail -C "$etc" -f s@bench.example r0@sink.example < "$message"; done
+  python3 - "$inject_port" "$n" "$message" <<'PY'
+import smtplib, sys
+port, n, body = int(sys.argv[1]), int(sys.argv[2]), open(sys.argv[3], "rb").read().replace(b"\n", b"\r\n")
+with smtplib.SMTP("127.0.0.1", port) as s:
+    for _ in range(n):
+        s.sendmail("s@bench.example", ["r0@sink.example"], body)
+PY
   until [ "$(find "$dir/queue/hold" -type f | wc -l)" -ge "$n" ]; do sleep 0.2; done
   local log="$dir/sink-$label.log"
   "${sink[@]}" --expect "$n" $([ "$tls" = 1 ] && echo --tls) > "$log" 2>&1 &
