@@ -1,9 +1,26 @@
 using BenchmarkDotNet.Running;
+using SmtpDeliver.Benchmarks.EndToEnd;
 
 namespace SmtpDeliver.Benchmarks;
 
-/// <summary>Runs the benchmarks: <c>dotnet run -c Release --project tests/SmtpDeliver.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// <c>dotnet run -c Release --project tests/SmtpDeliver.Benchmarks -- e2e [--quick]</c>: the end-to-end runner;
+/// <c>-- sink [--tls] [--no-chunking] [--expect N]</c>: a hashing sink for Postfix (postfix/run.sh);
+/// anything else goes to BenchmarkDotNet (<c>-- --filter '*'</c>).
+/// </summary>
 internal static class Program
 {
-    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    private static async Task<int> Main(string[] args)
+    {
+        switch (args.FirstOrDefault())
+        {
+            case "e2e" or "run":
+                return await E2eRunner.RunAsync(args[1..]);
+            case "sink":
+                return await SinkHost.RunAsync(args[1..]);
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                return 0;
+        }
+    }
 }
