@@ -36,7 +36,7 @@ public sealed partial class SmtpClientSession
     private async Task<SmtpResponse[]> SendChunkedPipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
         ThrowIfUnasked(SmtpCommand.MailFrom);
-        using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0);
+        using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0, messageSize);
         AppendMailFrom(mailFrom, messageSize, requirements, dsn);
         for (var i = 0; i < rcptTo.Count; i++)
         {
@@ -229,7 +229,7 @@ public sealed partial class SmtpClientSession
     // RFC 3030 2 without PIPELINING (only for BINARYMIME, see UsesBdat): one command, one reply.
     private async Task<SmtpResponse[]> SendChunkedLockStepAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
-        using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0);
+        using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0, messageSize);
         AppendMailFrom(mailFrom, messageSize, requirements, dsn);
         await FlushAsync(SmtpCommand.MailFrom, cancellationToken).ConfigureAwait(false);
         var mail = await ReadAsync(SmtpCommand.MailFrom, _timeouts.Mail, cancellationToken).ConfigureAwait(false);

@@ -29,12 +29,17 @@ internal sealed class BdatWriter : IDisposable
     private byte[] _buffer;
     private int _carried;
 
-    /// <summary>Reads <paramref name="message"/> from its current position; <paramref name="binary"/> skips the line checks.</summary>
-    public BdatWriter(Stream message, bool binary)
+    /// <summary>
+    /// Reads <paramref name="message"/> from its current position; <paramref name="binary"/> skips the line checks.
+    /// <paramref name="sizeHint"/> (the size the caller declared) only sizes the first buffer: a small message
+    /// rents a small one (a 64 KiB rent per message drains the shared pool when a thousand sessions send at
+    /// once), and the buffer grows to a whole chunk when the stream yields more.
+    /// </summary>
+    public BdatWriter(Stream message, bool binary, long sizeHint = ChunkSize)
     {
         _message = message;
         _lines = binary ? null : new DataWriter.StuffingState();
-        _buffer = ArrayPool<byte>.Shared.Rent(ChunkSize + 1);
+        _buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(sizeHint + 1, 1, ChunkSize + 1));
     }
 
     /// <summary>Message bytes appended so far.</summary>
@@ -56,8 +61,19 @@ internal sealed class BdatWriter : IDisposable
     public async ValueTask<bool> AppendNextAsync(SmtpTransport transport, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);
-        var want = ChunkSize + 1 - _carried;
+        var capacity = Math.Min(_buffer.Length, ChunkSize + 1);
+        var want = capacity - _carried;
         var n = _carried + await _message.ReadAtLeastAsync(_buffer.AsMemory(_carried, want), want, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (n == capacity && capacity < ChunkSize + 1)
+        {
+            // The stream has more than the declared size suggested: grow to a whole chunk and read on.
+            var larger = ArrayPool<byte>.Shared.Rent(ChunkSize + 1);
+            _buffer.AsSpan(0, n).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+            want = ChunkSize + 1 - n;
+            n += await _message.ReadAtLeastAsync(_buffer.AsMemory(n, want), want, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        }
         var last = n <= ChunkSize;
         var length = last ? n : ChunkSize;
         var chunk = _buffer.AsSpan(0, length);
