@@ -1,6 +1,5 @@
 using SmtpDeliver;
 using SmtpDeliver.Delivery;
-using SmtpDeliver.TlsRpt.Reporting;
 
 namespace QueueWorker;
 
@@ -40,13 +39,10 @@ internal sealed record SpoolRequest(SpoolEnvelope Envelope, DeliveryRequest Requ
                 Requirements = envelope.Requirements,
                 Dsn = Dsn(envelope, recipients.Select(r => r.Spool).ToList()),
                 DialHistory = history(envelope.Id + "/" + nextHop.ToLowerInvariant()),
+                // A report message's own delivery is never recorded for TLSRPT (RFC 8460 3); the spool keeps
+                // the kind, so a request rebuilt from it keeps the mark.
+                IsTlsRptReport = envelope.Kind == SpoolMessageKind.TlsRptReport,
             };
-            if (envelope.Kind == SpoolMessageKind.TlsRptReport)
-            {
-                // The report mark lives with the request object, so a request rebuilt from the spool is marked
-                // again: its TLSRPT results are then not recorded (RFC 8460 3).
-                TlsRptReportMessage.MarkAsReport(request);
-            }
             requests.Add(new SpoolRequest(envelope, request, [.. recipients.Select(r => r.Spool)]));
         }
         return requests;
