@@ -68,7 +68,7 @@ public sealed class RedisMtaStsCache : IMtaStsCache
     }
 
     /// <inheritdoc/>
-    public bool TryGet(Domain domain, out CachedMtaStsPolicy policy)
+    public async ValueTask<CachedMtaStsPolicy?> GetAsync(Domain domain, CancellationToken cancellationToken)
     {
         var name = domain.Ascii;
         var now = _options.TimeProvider.GetUtcNow();
@@ -76,7 +76,7 @@ public sealed class RedisMtaStsCache : IMtaStsCache
         try
         {
             // Never more than MaxBytes from a hostile or corrupted database.
-            var value = _db.StringGetRange(RedisKeys.MtaStsPolicy(_options.KeyPrefix, name), 0, MtaStsPolicyValue.MaxBytes - 1);
+            var value = await _db.StringGetRangeAsync(RedisKeys.MtaStsPolicy(_options.KeyPrefix, name), 0, MtaStsPolicyValue.MaxBytes - 1).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (!value.IsNullOrEmpty)
             {
                 var bytes = (byte[])value!;
@@ -99,12 +99,11 @@ public sealed class RedisMtaStsCache : IMtaStsCache
         {
             KeepLocal(name, best, now);
         }
-        policy = best!;
-        return best is not null;
+        return best;
     }
 
     /// <inheritdoc/>
-    public void Store(Domain domain, CachedMtaStsPolicy policy)
+    public async ValueTask StoreAsync(Domain domain, CachedMtaStsPolicy policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var name = domain.Ascii;
@@ -123,8 +122,8 @@ public sealed class RedisMtaStsCache : IMtaStsCache
         }
         try
         {
-            _db.ScriptEvaluate(StoreScript, [RedisKeys.MtaStsPolicy(_options.KeyPrefix, name)],
-                [value, MtaStsPolicyValue.FetchedMilliseconds(policy).ToString(CultureInfo.InvariantCulture), ttl.ToString(CultureInfo.InvariantCulture)]);
+            await _db.ScriptEvaluateAsync(StoreScript, [RedisKeys.MtaStsPolicy(_options.KeyPrefix, name)],
+                [value, MtaStsPolicyValue.FetchedMilliseconds(policy).ToString(CultureInfo.InvariantCulture), ttl.ToString(CultureInfo.InvariantCulture)]).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

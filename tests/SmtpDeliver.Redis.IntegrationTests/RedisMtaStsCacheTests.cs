@@ -32,9 +32,11 @@ public sealed class RedisMtaStsCacheTests : IAsyncLifetime
     public async Task Policy_stored_by_one_worker_is_read_by_another_with_its_expiry()
     {
         var stored = Policy();
-        new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).Store(Example, stored);
+        await new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).StoreAsync(Example, stored, default);
 
-        Assert.True(new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix)).TryGet(Example, out var read));
+        var read = await new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix)).GetAsync(Example, default);
+
+        Assert.NotNull(read);
         Assert.Equal((stored.Id, stored.Policy.Mode, stored.Policy.MaxAge), (read.Id, read.Policy.Mode, read.Policy.MaxAge));
         Assert.Equal(stored.Expires.ToUnixTimeMilliseconds(), read.Expires.ToUnixTimeMilliseconds());
         Assert.Equal(stored.Policy.MxPatterns, read.Policy.MxPatterns);
@@ -46,7 +48,7 @@ public sealed class RedisMtaStsCacheTests : IAsyncLifetime
     [Fact]
     public async Task Expiry_counts_from_the_fetch_not_from_the_store()
     {
-        new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).Store(Example, Policy(fetchedAgo: TimeSpan.FromHours(20)));
+        await new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).StoreAsync(Example, Policy(fetchedAgo: TimeSpan.FromHours(20)), default);
         var ttl = await _a.GetDatabase().KeyTimeToLiveAsync(Key);
         Assert.InRange(ttl!.Value, TimeSpan.FromHours(4) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(4));
     }
@@ -54,28 +56,32 @@ public sealed class RedisMtaStsCacheTests : IAsyncLifetime
     [Fact]
     public async Task Expired_policy_is_not_written()
     {
-        new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).Store(Example, Policy(fetchedAgo: TimeSpan.FromDays(2)));
+        await new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).StoreAsync(Example, Policy(fetchedAgo: TimeSpan.FromDays(2)), default);
         Assert.False(await _a.GetDatabase().KeyExistsAsync(Key));
     }
 
     [Fact]
-    public void Policy_fetched_earlier_does_not_replace_one_fetched_later()
+    public async Task Policy_fetched_earlier_does_not_replace_one_fetched_later()
     {
-        new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).Store(Example, Policy(id: "new"));
+        await new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).StoreAsync(Example, Policy(id: "new"), default);
         // A slow worker finishing an older fetch.
-        new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix)).Store(Example, Policy(id: "old", mode: "none", fetchedAgo: TimeSpan.FromHours(1)));
+        await new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix)).StoreAsync(Example, Policy(id: "old", mode: "none", fetchedAgo: TimeSpan.FromHours(1)), default);
 
-        Assert.True(new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).TryGet(Example, out var read));
+        var read = await new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).GetAsync(Example, default);
+
+        Assert.NotNull(read);
         Assert.Equal(("new", MtaStsMode.Enforce), (read.Id, read.Policy.Mode));
     }
 
     [Fact]
-    public void Policy_fetched_later_replaces_the_stored_one()
+    public async Task Policy_fetched_later_replaces_the_stored_one()
     {
-        new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).Store(Example, Policy(id: "old", fetchedAgo: TimeSpan.FromHours(1)));
-        new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix)).Store(Example, Policy(id: "new", mode: "testing"));
+        await new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).StoreAsync(Example, Policy(id: "old", fetchedAgo: TimeSpan.FromHours(1)), default);
+        await new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix)).StoreAsync(Example, Policy(id: "new", mode: "testing"), default);
 
-        Assert.True(new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).TryGet(Example, out var read));
+        var read = await new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix)).GetAsync(Example, default);
+
+        Assert.NotNull(read);
         Assert.Equal(("new", MtaStsMode.Testing), (read.Id, read.Policy.Mode));
     }
 
@@ -101,7 +107,7 @@ public sealed class RedisMtaStsCacheTests : IAsyncLifetime
         await _a.GetDatabase().StringSetAsync(Key, value);
         var logger = new CapturingLogger();
 
-        Assert.False(new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix, logger)).TryGet(Example, out _));
+        Assert.Null(await new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix, logger)).GetAsync(Example, default));
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("example.org", StringComparison.Ordinal));
     }
 
@@ -110,7 +116,7 @@ public sealed class RedisMtaStsCacheTests : IAsyncLifetime
     {
         await _a.GetDatabase().HashSetAsync(Key, "mode", "none");
         var logger = new CapturingLogger();
-        Assert.False(new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix, logger)).TryGet(Example, out _));
+        Assert.Null(await new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix, logger)).GetAsync(Example, default));
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning);
     }
 
@@ -119,30 +125,32 @@ public sealed class RedisMtaStsCacheTests : IAsyncLifetime
     {
         var key = Encoding.ASCII.GetBytes("fleet-key-0123456789");
         var signed = RedisEnvironment.Options(_a, _prefix) with { PolicySigningKey = key };
-        new RedisMtaStsCache(signed).Store(Example, Policy());
+        await new RedisMtaStsCache(signed).StoreAsync(Example, Policy(), default);
         var db = _a.GetDatabase();
         string value = (await db.StringGetAsync(Key))!;
         await db.StringSetAsync(Key, value.Replace("mode: enforce", "mode: none", StringComparison.Ordinal));
         var logger = new CapturingLogger();
 
-        Assert.False(new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix, logger) with { PolicySigningKey = key }).TryGet(Example, out _));
+        Assert.Null(await new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix, logger) with { PolicySigningKey = key }).GetAsync(Example, default));
         Assert.Contains(logger.Entries, e => e.Message.Contains("signature", StringComparison.Ordinal));
         // Untouched, the signed value is read.
         await db.StringSetAsync(Key, value);
-        Assert.True(new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix) with { PolicySigningKey = key }).TryGet(Example, out _));
+        Assert.NotNull(await new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix) with { PolicySigningKey = key }).GetAsync(Example, default));
     }
 
     [Fact]
     public async Task Worker_keeps_a_policy_it_has_seen_when_redis_loses_it()
     {
         var cache = new RedisMtaStsCache(RedisEnvironment.Options(_a, _prefix));
-        cache.Store(Example, Policy(id: "seen"));
+        await cache.StoreAsync(Example, Policy(id: "seen"), default);
         await _a.GetDatabase().KeyDeleteAsync(Key);
 
-        Assert.True(cache.TryGet(Example, out var read));
+        var read = await cache.GetAsync(Example, default);
+
+        Assert.NotNull(read);
         Assert.Equal("seen", read.Id);
         // Another worker never saw it.
-        Assert.False(new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix)).TryGet(Example, out _));
+        Assert.Null(await new RedisMtaStsCache(RedisEnvironment.Options(_b, _prefix)).GetAsync(Example, default));
     }
 
     [Fact]
@@ -152,9 +160,10 @@ public sealed class RedisMtaStsCacheTests : IAsyncLifetime
         var logger = new CapturingLogger();
         var cache = new RedisMtaStsCache(RedisEnvironment.Options(down, _prefix, logger));
 
-        Assert.False(cache.TryGet(Example, out _));
-        cache.Store(Example, Policy(id: "local"));
-        Assert.True(cache.TryGet(Example, out var read));
+        Assert.Null(await cache.GetAsync(Example, default));
+        await cache.StoreAsync(Example, Policy(id: "local"), default);
+        var read = await cache.GetAsync(Example, default);
+        Assert.NotNull(read);
         Assert.Equal("local", read.Id);
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("read of example.org failed", StringComparison.Ordinal));
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("write of example.org failed", StringComparison.Ordinal));

@@ -117,8 +117,8 @@ public class DelivererTrustTests
             Txt = { ["_mta-sts.example.org."] = ["v=STSv1; id=20261201"] },
         };
         var cache = new InMemoryMtaStsCache();
-        cache.Store(Domain.Parse("example.org"), new CachedMtaStsPolicy("20261201",
-            MtaStsPolicy.Parse("version: STSv1\nmode: enforce\nmx: mx1.example.org\nmax_age: 86400\n"), DateTimeOffset.UtcNow.AddDays(1)));
+        await cache.StoreAsync(Domain.Parse("example.org"), new CachedMtaStsPolicy("20261201",
+            MtaStsPolicy.Parse("version: STSv1\nmode: enforce\nmx: mx1.example.org\nmax_age: 86400\n"), DateTimeOffset.UtcNow.AddDays(1)), default);
         var mitm = TestCertificates.SelfSigned("mx1.example.org", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
         await using var server = ScriptedSmtpServer.Start(async ss =>
         {

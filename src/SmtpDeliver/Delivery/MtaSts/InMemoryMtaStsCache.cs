@@ -9,8 +9,14 @@ public sealed class InMemoryMtaStsCache : IMtaStsCache
     private readonly ConcurrentDictionary<string, CachedMtaStsPolicy> _policies = new(StringComparer.Ordinal);
 
     /// <inheritdoc/>
-    public bool TryGet(Domain domain, out CachedMtaStsPolicy policy) => _policies.TryGetValue(domain.Ascii, out policy!);
+    public ValueTask<CachedMtaStsPolicy?> GetAsync(Domain domain, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_policies.TryGetValue(domain.Ascii, out var policy) ? policy : null);
 
     /// <inheritdoc/>
-    public void Store(Domain domain, CachedMtaStsPolicy policy) => _policies[domain.Ascii] = policy;
+    public ValueTask StoreAsync(Domain domain, CachedMtaStsPolicy policy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        _policies[domain.Ascii] = policy;
+        return ValueTask.CompletedTask;
+    }
 }

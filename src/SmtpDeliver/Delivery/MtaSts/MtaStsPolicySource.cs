@@ -61,7 +61,7 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<MtaStsLookup> GetAsync(Domain domain, CancellationToken cancellationToken = default)
     {
-        var cached = _cache.TryGet(domain, out var c) && c.Expires > TimeProvider.GetUtcNow() ? c : null;
+        var cached = await _cache.GetAsync(domain, cancellationToken).ConfigureAwait(false) is { } c && c.Expires > TimeProvider.GetUtcNow() ? c : null;
         var txt = await resolver.LookupTxtAsync($"_mta-sts.{domain.Ascii}.", cancellationToken).ConfigureAwait(false);
         var records = txt.Records.Where(MtaStsRecord.IsMtaStsRecord).ToList();
         MtaStsRecord record;
@@ -98,7 +98,7 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
             return new MtaStsLookup(cached?.Policy, cached?.Id, failure);
         }
         _failures?.Remove(domain);
-        _cache.Store(domain, new CachedMtaStsPolicy(record.Id, policy, TimeProvider.GetUtcNow() + policy.MaxAge));
+        await _cache.StoreAsync(domain, new CachedMtaStsPolicy(record.Id, policy, TimeProvider.GetUtcNow() + policy.MaxAge), cancellationToken).ConfigureAwait(false);
         return new MtaStsLookup(policy, record.Id, null);
     }
 
