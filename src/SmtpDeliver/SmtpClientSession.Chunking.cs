@@ -343,7 +343,8 @@ public sealed partial class SmtpClientSession
             $"bdat chunk refused: got {reply.Code}, expected 2xx", reply.ToResponse(SmtpCommand.Bdat, permanent, SmtpErrorReason.Status))
         {
             MessageDataSent = wholeMessageWritten,
-            RecipientResponses = responses,
+            // Only after the whole message: the RCPT replies (2xx) of a transaction refused before LAST are no verdict.
+            RecipientResponses = wholeMessageWritten ? responses : [],
         };
     }
 
