@@ -63,6 +63,8 @@ public sealed partial class SmtpClientSession
         Reply? mail = null;
         var responses = new SmtpResponse[rcptTo.Count];
         var recipientsRead = false;
+        // RCPT replies read: those after it were lost, and their recipients' fate is unknown once the message went out.
+        var rcptRead = 0;
         var accepted = 0;
         SmtpException? readError = null;
         Reply? refusal = null;
@@ -76,6 +78,7 @@ public sealed partial class SmtpClientSession
                 {
                     responses[i] = RcptResponse(await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false));
                     accepted += responses[i].IsSuccess ? 1 : 0;
+                    rcptRead = i + 1;
                 }
                 recipientsRead = true;
             }
@@ -132,7 +135,7 @@ public sealed partial class SmtpClientSession
             if (progress.LastWritten && mail is { IsPositiveCompletion: true } && accepted > 0 && refusal is null)
             {
                 // As with DATA: cancelled while the server judged the whole message, so the outcome is uncertain.
-                throw CanceledAfterData(e, responses);
+                throw CanceledAfterData(e, responses[..rcptRead]);
             }
             throw;
         }
@@ -168,7 +171,7 @@ public sealed partial class SmtpClientSession
         if (readError is not null)
         {
             // The whole message was written and no verdict came: uncertain, exactly as a lost reply to DATA's end.
-            throw progress.LastWritten ? readError.AfterMessageData(uncertain: true, responses) : readError;
+            throw progress.LastWritten ? readError.AfterMessageData(uncertain: true, responses[..rcptRead]) : readError;
         }
         if (final is null)
         {
@@ -343,7 +346,8 @@ public sealed partial class SmtpClientSession
             $"bdat chunk refused: got {reply.Code}, expected 2xx", reply.ToResponse(SmtpCommand.Bdat, permanent, SmtpErrorReason.Status))
         {
             MessageDataSent = wholeMessageWritten,
-            RecipientResponses = responses,
+            // Only after the whole message: the RCPT replies (2xx) of a transaction refused before LAST are no verdict.
+            RecipientResponses = wholeMessageWritten ? responses : [],
         };
     }
 

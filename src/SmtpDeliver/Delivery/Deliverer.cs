@@ -68,12 +68,13 @@ public sealed class Deliverer : IAsyncDisposable
         {
             Check(request);
         }
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var outcomes = new DeliveryOutcome[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
-            // Cancellation ends each remaining attempt at once with a transient outcome, never an exception
-            // that would hide what was delivered.
-            outcomes[i] = await DeliverOneAsync(requests[i], i < requests.Count - 1, cancellationToken).ConfigureAwait(false);
+            // Cancellation, or disposal once the batch started, ends each remaining attempt at once with a
+            // transient outcome, never an exception that would hide what was delivered.
+            outcomes[i] = await DeliverOneAsync(requests[i], i < requests.Count - 1, cancellationToken, inBatch: true).ConfigureAwait(false);
         }
         return outcomes;
     }
@@ -109,16 +110,24 @@ public sealed class Deliverer : IAsyncDisposable
     public Task<DeliveryOutcome> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken = default) =>
         DeliverOneAsync(request, false, cancellationToken);
 
-    private async Task<DeliveryOutcome> DeliverOneAsync(DeliveryRequest request, bool moreToCome, CancellationToken cancellationToken)
+    private async Task<DeliveryOutcome> DeliverOneAsync(DeliveryRequest request, bool moreToCome, CancellationToken cancellationToken, bool inBatch = false)
     {
         var nextHop = Check(request);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var disposed = Volatile.Read(ref _disposed) != 0;
+        ObjectDisposedException.ThrowIf(disposed && !inBatch, this);
         using var deadline = TimeoutSource.Start(_time, _options.DeliveryTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
         var run = new DeliveryRun(request, nextHop, _time.GetTimestamp(), moreToCome);
         using var activity = SmtpActivitySource.StartDeliveryAttempt(nextHop.ToString(), _options.Port);
         try
         {
-            await RunAsync(run, deadline.Token).ConfigureAwait(false);
+            if (disposed)
+            {
+                run.LastError = "deliverer disposed";
+            }
+            else
+            {
+                await RunAsync(run, deadline.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {

@@ -30,11 +30,13 @@ internal sealed class BdatProgress : IDisposable
     /// <summary>The writer wrote a chunk whole.</summary>
     public void ChunkWritten(bool last)
     {
+        // Counted before LAST is flagged: a reader judging an earlier chunk while this one is being recorded must
+        // never see the flag with the old count (IsLast would take that earlier chunk's reply for the final one).
+        Interlocked.Increment(ref _written);
         if (last)
         {
             Volatile.Write(ref _lastWritten, 1);
         }
-        Interlocked.Increment(ref _written);
         _signals.Release();
     }
 
