@@ -19,6 +19,8 @@ namespace SmtpDeliver;
 public sealed partial class SmtpClientSession : IAsyncDisposable
 {
     private readonly SmtpTransport _transport;
+    // The connection under the session when it was given a socket or end point; null for another stream.
+    private readonly Socket? _socket;
     private readonly ILogger _logger;
     private readonly SmtpSessionOptions _options;
     private readonly SmtpTimeouts _timeouts;
@@ -40,6 +42,7 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
 
     private SmtpClientSession(Stream stream, SmtpSessionOptions options)
     {
+        _socket = (stream as NetworkStream)?.Socket;
         _options = options;
         _logger = options.Logger ?? NullLogger.Instance;
         _timeouts = options.Timeouts;
@@ -203,6 +206,30 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
     /// for a session reused by a later delivery attempt with its own deadline; <c>null</c> for none.
     /// </summary>
     internal void SetSessionDeadline(TimeSpan? remaining) => _transport.SetSessionDeadline(remaining);
+
+    /// <summary>
+    /// True when an idle session shows the server has spoken or gone since its last reply: reply bytes
+    /// buffered unread, or the socket readable (data such as a 421 or a TLS close_notify, a FIN, or a reset).
+    /// Either way it is no place for a new transaction. Cheap and non-blocking; false when unknown (a session
+    /// over a stream that is not a socket). Checked before reusing an idle session: with pipelined BDAT a
+    /// write into a connection the server already closed succeeds, and the lost replies would make the
+    /// delivery uncertain instead of retried.
+    /// </summary>
+    internal bool IdleConnectionShowsActivity()
+    {
+        if (IsBroken || _transport.BufferedBytes > 0)
+        {
+            return true;
+        }
+        try
+        {
+            return _socket is { } socket && socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
 
     private static SmtpException Status(Reply reply, SmtpCommand command, string expected, bool permanent) =>
         new(SmtpErrorReason.Status, permanent, command, $"server sent unexpected reply to {command}: got {reply.Code}, expected {expected}",

@@ -307,6 +307,51 @@ public class ConnectionReuseTests
     }
 
     [Fact]
+    public async Task A_session_the_server_closed_while_idle_is_not_reused_for_pipelined_bdat()
+    {
+        // With PIPELINING and CHUNKING the envelope and the message go in one write, which a connection the
+        // server already closed still accepts; the lost replies then made the delivery uncertain (the
+        // message held, never retried). The pool now checks an idle session before handing it out.
+        // Review: failed before the fix (the second delivery was Uncertain over the dead connection).
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        static async Task ServeBdatAsync(ServerSession ss)
+        {
+            await ss.ExpectPrefixAsync("MAIL FROM:<");
+            await ss.ExpectPrefixAsync("RCPT TO:<");
+            var bdat = await ss.ExpectPrefixAsync("BDAT ");
+            await ss.ReadExactAsync(int.Parse(bdat.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
+            await ss.WriteLineAsync("250 sender ok");
+            await ss.WriteLineAsync("250 recipient ok");
+            await ss.WriteLineAsync("250 queued");
+        }
+        await using var server = ScriptedSmtpServer.StartSequence(
+            async ss =>
+            {
+                await GreetAsync(ss, "PIPELINING", "CHUNKING");
+                await ServeBdatAsync(ss);
+                ss.Close();
+                closed.SetResult();
+            },
+            async ss =>
+            {
+                await GreetAsync(ss, "PIPELINING", "CHUNKING");
+                await ServeBdatAsync(ss);
+                await QuitAsync(ss);
+            });
+        var dialer = new CountingDialer(server);
+        await using (var deliverer = NewDeliverer(dialer))
+        {
+            await deliverer.DeliverAsync(Request());
+            await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            var outcome = await deliverer.DeliverAsync(Request());
+            Assert.Equal(RecipientStatus.Delivered, Assert.Single(outcome.Recipients).Status);
+            Assert.Equal(string.Empty, Assert.Single(outcome.Attempts).Error);
+        }
+        await server.CompletionAsync();
+        Assert.Equal(2, dialer.Connections);
+    }
+
+    [Fact]
     public async Task After_the_data_was_sent_a_lost_reused_session_is_uncertain_and_never_resent()
     {
         // The reused session takes the message and closes without a verdict: uncertain, no retry.

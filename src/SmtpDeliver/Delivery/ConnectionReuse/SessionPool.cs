@@ -165,7 +165,16 @@ internal sealed class SessionPool : IAsyncDisposable
                 else if (found is null && s.Key == key)
                 {
                     _idle.Remove(node);
-                    found = s;
+                    if (s.Session.IdleConnectionShowsActivity())
+                    {
+                        // Closed or spoken to by the server while idle: never handed out.
+                        (expired ??= []).Add(s);
+                        _metrics.CountSessionPoolLookup(SessionPoolResult.Stale);
+                    }
+                    else
+                    {
+                        found = s;
+                    }
                 }
                 node = previous;
             }
@@ -174,7 +183,7 @@ internal sealed class SessionPool : IAsyncDisposable
         {
             foreach (var s in expired)
             {
-                CloseInBackground(s, ExpiryReason(s) ?? "expired");
+                CloseInBackground(s, ExpiryReason(s) ?? "closed or spoken to by the server while idle");
             }
         }
         if (found is null)
@@ -292,7 +301,7 @@ internal sealed class SessionPool : IAsyncDisposable
         {
             foreach (var s in expired)
             {
-                CloseInBackground(s, ExpiryReason(s) ?? "expired");
+                CloseInBackground(s, ExpiryReason(s) ?? "closed or spoken to by the server while idle");
             }
         }
     }
