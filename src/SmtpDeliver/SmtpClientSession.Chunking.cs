@@ -205,6 +205,13 @@ public sealed partial class SmtpClientSession
                 {
                     return e;
                 }
+                if (progress.StopRequested)
+                {
+                    // A refusal came while the chunk was read from the message: RFC 3030 2, no further chunk
+                    // after a refused one. It was only in the command buffer.
+                    _transport.DiscardBuffered();
+                    return null;
+                }
             }
         }
         finally
