@@ -83,6 +83,23 @@ public class ReportMessageTests
     }
 
     [Fact]
+    public async Task A_record_with_many_destinations_gets_reports_at_the_first_few_only()
+    {
+        // Review: a hostile record could name hundreds of destinations, each a POST or a message every day.
+        var (aggregator, clock) = Day();
+        await RecordFailureAsync(aggregator);
+        clock.Advance(TimeSpan.FromDays(1));
+        var rua = string.Join(",", Enumerable.Range(0, 40).Select(i => $"mailto:r{i}@example.org"));
+        var resolver = new InMemoryResolver { Txt = { ["_smtp._tls.example.org."] = [$"v=TLSRPTv1; rua={rua}"] } };
+
+        var result = Assert.Single(await Reporter(aggregator, resolver).ReportDayAsync(new DateOnly(2026, 3, 1)));
+
+        Assert.Equal(40, result.Destinations.Count);
+        Assert.Equal(5, result.Messages.Count());
+        Assert.All(result.Destinations.Skip(5), d => Assert.Equal(TlsRptRuaRefusal.TooManyDestinations, d.Refusal));
+    }
+
+    [Fact]
     public async Task The_report_message_follows_rfc_8460_5_3_and_its_attachment_parses_back()
     {
         var (aggregator, clock) = Day();

@@ -33,6 +33,13 @@ public sealed class TlsRptReporter(TlsRptAggregator aggregator, IDnsResolver res
     /// </summary>
     public bool ReportAllSuccess { get; init; }
 
+    /// <summary>
+    /// Most rua destinations used per policy domain (default 5): a hostile record listing hundreds would
+    /// otherwise cost a POST (up to its deadline) or a message each, every day. Those beyond are refused with
+    /// <see cref="TlsRptRuaRefusal.TooManyDestinations"/>.
+    /// </summary>
+    public int MaxDestinations { get; init; } = 5;
+
     /// <summary>Posts to https: destinations; one with this resolver and default limits when not set.</summary>
     public TlsRptHttpsSender? HttpsSender { get; init; }
 
@@ -92,7 +99,9 @@ public sealed class TlsRptReporter(TlsRptAggregator aggregator, IDnsResolver res
         var destinations = new List<TlsRptRuaOutcome>();
         foreach (var text in lookup.Record!.RuaText)
         {
-            destinations.Add(await SendAsync(text, report, file, domain, cancellationToken).ConfigureAwait(false));
+            destinations.Add(destinations.Count >= MaxDestinations
+                ? new TlsRptRuaOutcome(text, TlsRptRuaRefusal.TooManyDestinations, $"only the first {MaxDestinations} destinations are used", null, null)
+                : await SendAsync(text, report, file, domain, cancellationToken).ConfigureAwait(false));
         }
         return new(domain, TlsRptDomainReportStatus.Reported, report, file, destinations);
     }

@@ -19,4 +19,6 @@ public enum TlsRptRuaRefusal
     InvalidHost,
     /// <summary>The report is larger than the rua's '!' size limit.</summary>
     ReportTooLarge,
+    /// <summary>The record names more destinations than <see cref="TlsRptReporter.MaxDestinations"/>; the rest are not used.</summary>
+    TooManyDestinations,
 }
