@@ -42,10 +42,13 @@ public sealed record BounceRecipient
 
     /// <summary>
     /// A recipient's report from its outcome: <see cref="RecipientStatus.Permanent"/> is <see cref="DsnAction.Failed"/>,
-    /// <see cref="RecipientStatus.Delivered"/> is <see cref="DsnAction.Delivered"/>, and a transient or uncertain outcome
+    /// <see cref="RecipientStatus.Delivered"/> is <see cref="DsnAction.Delivered"/>, and a transient outcome
     /// is <see cref="DsnAction.Delayed"/>, or <see cref="DsnAction.Failed"/> when the queue gives up
-    /// (<paramref name="finalAttempt"/>).
+    /// (<paramref name="finalAttempt"/>). An <see cref="RecipientStatus.Uncertain"/> outcome has no action: the
+    /// message may have been delivered, so "failed" or "delayed" could make the sender send it again; tell the
+    /// postmaster instead.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="outcome"/> is <see cref="RecipientStatus.Uncertain"/>.</exception>
     /// <param name="outcome">The recipient's outcome.</param>
     /// <param name="finalAttempt">True when the queue will not try again.</param>
     /// <param name="dsn">The recipient's NOTIFY and ORCPT, or <c>null</c>.</param>
@@ -56,6 +59,10 @@ public sealed record BounceRecipient
         DateTimeOffset? lastAttemptDate = null, DateTimeOffset? willRetryUntil = null)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.Status == RecipientStatus.Uncertain)
+        {
+            throw new ArgumentException("an uncertain outcome has no DSN action: the message may have been delivered", nameof(outcome));
+        }
         var action = outcome.Status switch
         {
             RecipientStatus.Delivered => DsnAction.Delivered,
@@ -77,7 +84,8 @@ public sealed record BounceRecipient
     }
 
     /// <summary>
-    /// The reports of every recipient of one <see cref="Deliverer.DeliverAsync"/> call, in request order. The
+    /// The reports of the recipients of one <see cref="Deliverer.DeliverAsync"/> call, in request order, leaving
+    /// out those with an <see cref="RecipientStatus.Uncertain"/> outcome (see <see cref="FromOutcome"/>). The
     /// Remote-MTA of a recipient with a reply is the host whose reply decided it (<see cref="RecipientOutcome.RemoteHost"/>).
     /// </summary>
     /// <param name="outcome">The delivery outcome.</param>
@@ -94,10 +102,13 @@ public sealed record BounceRecipient
         {
             throw new ArgumentException($"the DSN recipient list has {list.Count} entries for {outcome.Recipients.Count} recipients", nameof(dsn));
         }
-        var result = new BounceRecipient[outcome.Recipients.Count];
-        for (var i = 0; i < result.Length; i++)
+        var result = new List<BounceRecipient>(outcome.Recipients.Count);
+        for (var i = 0; i < outcome.Recipients.Count; i++)
         {
-            result[i] = FromOutcome(outcome.Recipients[i], finalAttempt, dsn?.Recipients?[i], default, lastAttemptDate, willRetryUntil);
+            if (outcome.Recipients[i].Status != RecipientStatus.Uncertain)
+            {
+                result.Add(FromOutcome(outcome.Recipients[i], finalAttempt, dsn?.Recipients?[i], default, lastAttemptDate, willRetryUntil));
+            }
         }
         return result;
     }

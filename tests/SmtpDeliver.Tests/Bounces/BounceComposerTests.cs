@@ -425,6 +425,19 @@ public class BounceComposerTests
         Assert.Throws<ArgumentException>(() => BounceRecipient.FromDeliveryOutcome(outcome, dsn with { Recipients = [new DsnRecipient()] }, true, Now));
     }
 
+    [Fact]
+    public void An_uncertain_outcome_gets_no_dsn_action()
+    {
+        // Review: it was reported as delayed (or failed at the last attempt) though the message may have been
+        // delivered, inviting the sender to send it again.
+        var uncertain = new RecipientOutcome(EnvelopeAddress.Parse("u@example.net"), RecipientStatus.Uncertain, null, "no reply after the data");
+        var failed = new RecipientOutcome(EnvelopeAddress.Parse("f@example.net"), RecipientStatus.Permanent, Reply(550, "5.1.1", "550 5.1.1 unknown"), "550 5.1.1 unknown");
+        Assert.Throws<ArgumentException>(() => BounceRecipient.FromOutcome(uncertain, finalAttempt: true));
+        var outcome = new DeliveryOutcome([uncertain, failed], [], new global::SmtpDeliver.TlsRpt.TlsRptResult(global::SmtpDeliver.TlsRpt.PolicyType.NoPolicyFound, "example.net"), []);
+        var recipients = BounceRecipient.FromDeliveryOutcome(outcome, null, finalAttempt: true, Now);
+        Assert.Equal("f@example.net", Assert.Single(recipients).FinalRecipient.ToString());
+    }
+
     private sealed class CountingStream(byte[] data) : MemoryStream(data)
     {
         public long BytesRead { get; private set; }
