@@ -27,7 +27,50 @@ public sealed class DialHistory
     public void Record(IPDomain host, IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        var key = host.ToString();
+        Record(host.ToString(), address);
+    }
+
+    /// <summary>
+    /// What was dialed, for a queue to store with the message between attempts (a restart keeps RFC 5321 5.1's
+    /// order: the other family first, the same address for greylisting): per host (as
+    /// <see cref="IPDomain.ToString"/> writes it), in the order hosts were first dialed, addresses oldest first.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, IReadOnlyList<IPAddress>>> Entries
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _hostOrder.Select(h => new KeyValuePair<string, IReadOnlyList<IPAddress>>(h, [.. _byHost[h]]))];
+            }
+        }
+    }
+
+    /// <summary>
+    /// A history restored from stored <see cref="Entries"/>; the limits apply as when recording (the oldest
+    /// entries beyond them are dropped), so a stored history that was tampered with stays bounded.
+    /// </summary>
+    /// <exception cref="ArgumentException">A host name is empty or an address is null.</exception>
+    public static DialHistory FromEntries(IEnumerable<KeyValuePair<string, IReadOnlyList<IPAddress>>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var history = new DialHistory();
+        foreach (var (host, addresses) in entries)
+        {
+            if (string.IsNullOrEmpty(host) || addresses is null || addresses.Any(a => a is null))
+            {
+                throw new ArgumentException("a stored dial history entry has no host or a null address", nameof(entries));
+            }
+            foreach (var address in addresses)
+            {
+                history.Record(host, address);
+            }
+        }
+        return history;
+    }
+
+    private void Record(string key, IPAddress address)
+    {
         lock (_lock)
         {
             if (!_byHost.TryGetValue(key, out var list))
