@@ -17,5 +17,8 @@ internal static class RedisKeys
     /// <summary>The TLSRPT counters of a (day, policy domain): a hash, counter name to integer.</summary>
     public static string TlsRptCounters(string prefix, DateOnly day, string domain) => $"{prefix}tlsrpt:{{{Day(day)}}}:counters:{domain}";
 
+    /// <summary>The claim on a day's report for a policy domain (a string with an expiry).</summary>
+    public static string TlsRptClaim(string prefix, DateOnly day, string domain) => $"{prefix}tlsrpt:{{{Day(day)}}}:claim:{domain}";
+
     private static string Day(DateOnly day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 }

@@ -175,6 +175,18 @@ public sealed class RedisTlsRptResultStore : ITlsRptResultStore
 
     /// <inheritdoc/>
     /// <exception cref="RedisException">Redis failed.</exception>
+    public async ValueTask<bool> TryClaimReportAsync(DateOnly day, string policyDomain, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policyDomain);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        // SET NX PX: one worker wins; the claim lapses by itself. Errors are thrown, as for the other reads.
+        return await _db.StringSetAsync(RedisKeys.TlsRptClaim(_options.KeyPrefix, day, policyDomain), Environment.MachineName, lease, When.NotExists)
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="RedisException">Redis failed.</exception>
     public async ValueTask RemoveAsync(DateOnly day, string policyDomain, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policyDomain);

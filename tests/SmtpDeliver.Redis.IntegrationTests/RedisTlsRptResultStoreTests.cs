@@ -38,6 +38,20 @@ public sealed class RedisTlsRptResultStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_workers_running_the_daily_job_get_one_claim_per_report()
+    {
+        var stores = new[] { new RedisTlsRptResultStore(RedisEnvironment.Options(_a, _prefix)), new RedisTlsRptResultStore(RedisEnvironment.Options(_b, _prefix)) };
+        var lease = TimeSpan.FromSeconds(30);
+        var claims = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => stores[i % 2].TryClaimReportAsync(Today, "example.org", lease, default).AsTask()));
+        Assert.Equal(1, claims.Count(c => c));
+        Assert.True(await stores[1].TryClaimReportAsync(Today, "example.net", lease, default));
+        // The claim lapses by itself (Redis expiry): a report that could not be made is claimed again later.
+        var ttl = await _a.GetDatabase().KeyTimeToLiveAsync(_prefix + $"tlsrpt:{{{Today:yyyyMMdd}}}:claim:example.org");
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(1), lease);
+    }
+
+    [Fact]
     public async Task Counter_limit_holds_across_workers_and_existing_counters_still_count()
     {
         var options = RedisEnvironment.Options(_a, _prefix) with { MaxTlsRptCountersPerDomain = 3 };

@@ -36,4 +36,18 @@ public class InMemoryTlsRptResultStoreTests
         Assert.Contains("late.example", await store.GetPolicyDomainsAsync(Day, default));
         Assert.Equal(50, (await store.GetPolicyDomainsAsync(Day, default)).Count);
     }
+
+    [Fact]
+    public async Task One_claim_per_report_among_concurrent_workers_and_it_lapses_after_the_lease()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 1, 0, 0, TimeSpan.Zero));
+        var store = new InMemoryTlsRptResultStore { TimeProvider = clock };
+        var lease = TimeSpan.FromMinutes(15);
+        var claims = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () => await store.TryClaimReportAsync(Day, "example.org", lease, default))));
+        Assert.Equal(1, claims.Count(c => c));
+        Assert.True(await store.TryClaimReportAsync(Day, "other.example", lease, default));
+        clock.Advance(lease);
+        Assert.True(await store.TryClaimReportAsync(Day, "example.org", lease, default));
+        Assert.False(await store.TryClaimReportAsync(Day, "example.org", lease, default));
+    }
 }

@@ -66,7 +66,7 @@ public class ReportMessageTests
     private static (TlsRptAggregator Aggregator, FakeTimeProvider Clock) Day()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero));
-        return (new TlsRptAggregator(new InMemoryTlsRptResultStore(), clock), clock);
+        return (new TlsRptAggregator(new InMemoryTlsRptResultStore { TimeProvider = clock }, clock), clock);
     }
 
     private static TlsRptReporter Reporter(TlsRptAggregator aggregator, InMemoryResolver resolver) => new(aggregator, resolver)
@@ -170,6 +170,9 @@ public class ReportMessageTests
         Assert.Equal(["example.org"], await aggregator.GetPolicyDomainsAsync(day));
 
         resolver.Fail.Clear();
+        // Within the claim's lease a second run (this or another worker) leaves it alone; after it, it is reported.
+        Assert.Equal(TlsRptDomainReportStatus.ClaimedElsewhere, Assert.Single(await Reporter(aggregator, resolver).ReportDayAsync(day)).Status);
+        clock.Advance(TimeSpan.FromMinutes(15));
         Assert.Equal(TlsRptDomainReportStatus.Reported, Assert.Single(await Reporter(aggregator, resolver).ReportDayAsync(day)).Status);
     }
 

@@ -35,4 +35,12 @@ public interface ITlsRptResultStore
 
     /// <summary>Deletes the counters of (<paramref name="day"/>, <paramref name="policyDomain"/>), e.g. once reported.</summary>
     ValueTask RemoveAsync(DateOnly day, string policyDomain, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims the report of (<paramref name="day"/>, <paramref name="policyDomain"/>) for the caller: when several
+    /// workers run the daily job at once, exactly one gets <c>true</c> until the claim lapses after
+    /// <paramref name="lease"/> (so a report that could not be made is claimed again on a later run), and the
+    /// receiver gets one report, not one per worker. Atomic across every user of the store.
+    /// </summary>
+    ValueTask<bool> TryClaimReportAsync(DateOnly day, string policyDomain, TimeSpan lease, CancellationToken cancellationToken);
 }

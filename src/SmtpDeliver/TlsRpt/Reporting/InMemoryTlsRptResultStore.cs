@@ -14,6 +14,7 @@ namespace SmtpDeliver.TlsRpt.Reporting;
 public sealed class InMemoryTlsRptResultStore : ITlsRptResultStore
 {
     private readonly ConcurrentDictionary<DateOnly, DayBuckets> _days = new();
+    private readonly ConcurrentDictionary<(DateOnly Day, string Domain), DateTimeOffset> _claims = new();
     private long _newestDay = long.MinValue;
 
     /// <summary>Most policy domains kept per day.</summary>
@@ -24,6 +25,37 @@ public sealed class InMemoryTlsRptResultStore : ITlsRptResultStore
 
     /// <summary>Days kept before the newest day counted (a day not reported by then is dropped); default 7.</summary>
     public int RetentionDays { get; init; } = 7;
+
+    /// <summary>The clock for report claims (<see cref="TryClaimReportAsync"/>); <see cref="TimeProvider.System"/> by default.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TryClaimReportAsync(DateOnly day, string policyDomain, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policyDomain);
+        var key = (day, policyDomain);
+        var now = TimeProvider.GetUtcNow();
+        while (true)
+        {
+            if (_claims.TryAdd(key, now + lease))
+            {
+                return ValueTask.FromResult(true);
+            }
+            if (!_claims.TryGetValue(key, out var until))
+            {
+                continue;
+            }
+            if (until > now)
+            {
+                return ValueTask.FromResult(false);
+            }
+            // Lapsed: taken over by whoever replaces exactly the lapsed claim.
+            if (_claims.TryUpdate(key, now + lease, until))
+            {
+                return ValueTask.FromResult(true);
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public ValueTask IncrementAsync(DateOnly day, string policyDomain, IReadOnlyList<KeyValuePair<string, long>> counters, CancellationToken cancellationToken)
@@ -96,6 +128,13 @@ public sealed class InMemoryTlsRptResultStore : ITlsRptResultStore
             if (old.DayNumber < oldest)
             {
                 _days.TryRemove(old, out _);
+            }
+        }
+        foreach (var claim in _claims.Keys)
+        {
+            if (claim.Day.DayNumber < oldest)
+            {
+                _claims.TryRemove(claim, out _);
             }
         }
     }

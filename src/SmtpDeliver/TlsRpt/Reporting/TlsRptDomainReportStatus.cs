@@ -11,4 +11,6 @@ public enum TlsRptDomainReportStatus
     NoRecord,
     /// <summary>The record lookup failed temporarily: counts kept, call again later.</summary>
     RetryLater,
+    /// <summary>Another worker claimed this report (<see cref="ITlsRptResultStore.TryClaimReportAsync"/>): nothing done here.</summary>
+    ClaimedElsewhere,
 }

@@ -40,6 +40,12 @@ public sealed class TlsRptReporter(TlsRptAggregator aggregator, IDnsResolver res
     /// </summary>
     public int MaxDestinations { get; init; } = 5;
 
+    /// <summary>
+    /// How long a claim on a domain's report holds (default 15 minutes): several workers may run the daily job at
+    /// once, and each report is made by the one that claims it; one that could not be made is claimed again after this.
+    /// </summary>
+    public TimeSpan ReportClaimLease { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Posts to https: destinations; one with this resolver and default limits when not set.</summary>
     public TlsRptHttpsSender? HttpsSender { get; init; }
 
@@ -58,6 +64,11 @@ public sealed class TlsRptReporter(TlsRptAggregator aggregator, IDnsResolver res
         var reports = new List<TlsRptDomainReport>();
         foreach (var domain in await _aggregator.GetPolicyDomainsAsync(day, cancellationToken).ConfigureAwait(false))
         {
+            if (!await _aggregator.Store.TryClaimReportAsync(day, domain, ReportClaimLease, cancellationToken).ConfigureAwait(false))
+            {
+                reports.Add(new(domain, TlsRptDomainReportStatus.ClaimedElsewhere, null, null, []));
+                continue;
+            }
             var report = await ReportDomainAsync(day, domain, cancellationToken).ConfigureAwait(false);
             if (report.Status != TlsRptDomainReportStatus.RetryLater)
             {
