@@ -1,5 +1,3 @@
-using System.Net.Security;
-using System.Net.Sockets;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using SmtpDeliver.Dns;
@@ -136,37 +134,9 @@ public sealed class MtaStsPolicySource(IDnsResolver resolver, IMtaStsCache? cach
                 {
                     throw new HttpRequestException($"no address for {host}: {ips.Error}");
                 }
-                var socket = new Socket(ips.Records[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(new IPEndPoint(ips.Records[0], HttpsPort), ct).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
+                return await OfflinePkixHttps.ConnectAsync(ips.Records[0], HttpsPort, ct).ConfigureAwait(false);
             },
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                TargetHost = host,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                // Neither SslStream's chain nor ours fetches what the certificate names (AIA, OCSP, CRL).
-                CertificateChainPolicy = PkixVerification.OfflineChainPolicy(),
-                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-                {
-                    if (certificate is null)
-                    {
-                        return false;
-                    }
-                    var leaf = new X509Certificate2(certificate);
-                    var sent = new List<X509Certificate2> { leaf };
-                    sent.AddRange((chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>() ?? []).Select(x => new X509Certificate2(x)));
-                    pkix = PkixVerification.Verify(leaf, sent, host, RootCertificates, TimeProvider);
-                    return pkix.Verified;
-                },
-            },
+            SslOptions = OfflinePkixHttps.ClientOptions(host, RootCertificates, TimeProvider, v => pkix = v),
         };
         // The deadline above is the time limit; HttpClient's own would not cover the body.
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };

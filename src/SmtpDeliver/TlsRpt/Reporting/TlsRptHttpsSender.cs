@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using SmtpDeliver.Dns;
@@ -68,36 +67,9 @@ public sealed class TlsRptHttpsSender(IDnsResolver resolver)
                     addressRefused = true;
                     throw new HttpRequestException($"no usable address for {host}: {ips.Error}");
                 }
-                var socket = new Socket(usable[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(new IPEndPoint(usable[0], context.DnsEndPoint.Port), ct).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
+                return await OfflinePkixHttps.ConnectAsync(usable[0], context.DnsEndPoint.Port, ct).ConfigureAwait(false);
             },
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                TargetHost = host,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                CertificateChainPolicy = PkixVerification.OfflineChainPolicy(),
-                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-                {
-                    if (certificate is null)
-                    {
-                        return false;
-                    }
-                    var leaf = new X509Certificate2(certificate);
-                    var sent = new List<X509Certificate2> { leaf };
-                    sent.AddRange((chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>() ?? []).Select(x => new X509Certificate2(x)));
-                    pkix = PkixVerification.Verify(leaf, sent, host, RootCertificates, TimeProvider);
-                    return pkix.Verified;
-                },
-            },
+            SslOptions = OfflinePkixHttps.ClientOptions(host, RootCertificates, TimeProvider, v => pkix = v),
         };
         using var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         using var content = new ReadOnlyMemoryContent(file.Content);
