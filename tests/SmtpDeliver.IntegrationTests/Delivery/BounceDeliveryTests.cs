@@ -34,28 +34,6 @@ public class BounceDeliveryTests
         Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(15)),
     });
 
-    private static async Task<byte[]> DeliveredAsync(string user, string marker)
-    {
-        var dir = Path.Combine(IntegrationEnvironment.Get("postfix", "MAILDIR_ROOT"), user, "new");
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        var needle = Encoding.ASCII.GetBytes(marker);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Directory.Exists(dir))
-            {
-                foreach (var file in Directory.GetFiles(dir))
-                {
-                    var bytes = await File.ReadAllBytesAsync(file);
-                    if (bytes.AsSpan().IndexOf(needle) >= 0)
-                    {
-                        return bytes;
-                    }
-                }
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"notification {marker} not delivered to {dir} within 20 s");
-    }
 
     private static async Task RoundTripAsync(string sender, string recipient, bool finalAttempt, string expectedAction, string expectedStatus, string expectedDiagnostic)
     {
@@ -94,7 +72,7 @@ public class BounceDeliveryTests
         Assert.Equal(RecipientStatus.Delivered, Assert.Single(sent.Recipients).Status);
 
         var user = sender;
-        var delivered = await DeliveredAsync(user, "env-" + marker);
+        var delivered = await Maildir.DeliveredAsync(user, "env-" + marker);
         var received = await MimeMessage.LoadAsync(new MemoryStream(delivered));
         // Postfix records the envelope sender: the null reverse-path.
         Assert.Equal("<>", received.Headers[HeaderId.ReturnPath]);

@@ -47,28 +47,6 @@ public class PostfixChunkingTests
         return (Encoding.UTF8.GetBytes(sb.ToString()), marker);
     }
 
-    private static async Task<byte[]> DeliveredAsync(string user, string marker)
-    {
-        var dir = Path.Combine(IntegrationEnvironment.Get("postfix", "MAILDIR_ROOT"), user, "new");
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        var needle = Encoding.ASCII.GetBytes(marker);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Directory.Exists(dir))
-            {
-                foreach (var file in Directory.GetFiles(dir))
-                {
-                    var bytes = await File.ReadAllBytesAsync(file);
-                    if (bytes.AsSpan().IndexOf(needle) >= 0)
-                    {
-                        return bytes;
-                    }
-                }
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"message {marker} not delivered to {dir} within 20 s");
-    }
 
     /// <summary>Postfix stores the message with LF line ends after its own Received header: the rest is ours, byte for byte.</summary>
     private static void AssertDeliveredIntact(byte[] submitted, byte[] delivered)
@@ -90,7 +68,7 @@ public class PostfixChunkingTests
         }
         Assert.Contains($"LC: BDAT {message.Length} LAST", log.Lines);
         Assert.DoesNotContain("LC: DATA", log.Lines);
-        AssertDeliveredIntact(message, await DeliveredAsync("user@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("user@example.test", marker));
     }
 
     // Under Postfix's 1 MiB message_size_limit of the environment: 15 chunks of 64 KiB and a last one.
@@ -106,7 +84,7 @@ public class PostfixChunkingTests
         }
         Assert.Equal(message.Length / 65536, log.Lines.Count(l => l == "LC: BDAT 65536"));
         Assert.Contains($"LC: BDAT {message.Length % 65536} LAST", log.Lines);
-        AssertDeliveredIntact(message, await DeliveredAsync("rcpt1@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("rcpt1@example.test", marker));
     }
 
     [Fact]
@@ -122,13 +100,13 @@ public class PostfixChunkingTests
             var (second, marker2) = Message(100);
             await c.DeliverAsync("sender@client.example.test", "rcpt1@example.test", second.Length, new MemoryStream(second));
             await c.CloseAsync();
-            AssertDeliveredIntact(second, await DeliveredAsync("rcpt1@example.test", marker2));
+            AssertDeliveredIntact(second, await Maildir.DeliveredAsync("rcpt1@example.test", marker2));
         }
         Assert.True(r[0].IsSuccess && r[3].IsSuccess);
         Assert.Equal((550, "5.1.1", true), (r[1].Code, r[1].EnhancedStatusCode, r[1].Permanent));
         Assert.Equal((450, "4.2.1", false), (r[2].Code, r[2].EnhancedStatusCode, r[2].Permanent));
-        AssertDeliveredIntact(message, await DeliveredAsync("rcpt2@example.test", marker));
-        AssertDeliveredIntact(message, await DeliveredAsync("user@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("rcpt2@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("user@example.test", marker));
     }
 
     [Fact]
@@ -142,7 +120,7 @@ public class PostfixChunkingTests
         Assert.Equal([550, 450], e.RecipientResponses.Select(x => x.Code));
         await c.DeliverAsync("sender@client.example.test", "user@example.test", message.Length, new MemoryStream(message));
         await c.CloseAsync();
-        AssertDeliveredIntact(message, await DeliveredAsync("user@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("user@example.test", marker));
     }
 
     /// <summary>Keeps the protocol trace lines.</summary>

@@ -39,29 +39,6 @@ public class PostfixDeliveryTests
         return (Encoding.UTF8.GetBytes(sb.ToString()), marker);
     }
 
-    /// <summary>Waits for the message with the marker in the user's Maildir and returns its bytes.</summary>
-    private static async Task<byte[]> DeliveredAsync(string user, string marker)
-    {
-        var dir = Path.Combine(IntegrationEnvironment.Get("postfix", "MAILDIR_ROOT"), user, "new");
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        var needle = Encoding.ASCII.GetBytes(marker);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Directory.Exists(dir))
-            {
-                foreach (var file in Directory.GetFiles(dir))
-                {
-                    var bytes = await File.ReadAllBytesAsync(file);
-                    if (bytes.AsSpan().IndexOf(needle) >= 0)
-                    {
-                        return bytes;
-                    }
-                }
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"message {marker} not delivered to {dir} within 20 s");
-    }
 
     /// <summary>Postfix stores messages with LF line ends after its own headers.</summary>
     private static void AssertDeliveredIntact(byte[] submitted, byte[] delivered)
@@ -85,7 +62,7 @@ public class PostfixDeliveryTests
             await c.DeliverAsync("sender@client.example.test", "user@example.test", message.Length, new MemoryStream(message), DeliveryRequirements.EightBitMime);
             await c.CloseAsync();
         }
-        AssertDeliveredIntact(message, await DeliveredAsync("user@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("user@example.test", marker));
         Assert.Equal((1L, 0L), (domain.Summary.TotalSuccessfulSessionCount, domain.Summary.TotalFailureSessionCount));
         Assert.Empty(domain.FailureDetails);
         Assert.Equal(1, host.Summary.TotalSuccessfulSessionCount);
@@ -99,7 +76,7 @@ public class PostfixDeliveryTests
         {
             await c.DeliverAsync("sender@client.example.test", "rcpt1@example.test", message.Length, new MemoryStream(message), DeliveryRequirements.EightBitMime);
         }
-        AssertDeliveredIntact(message, await DeliveredAsync("rcpt1@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("rcpt1@example.test", marker));
     }
 
     [Fact]
@@ -129,7 +106,7 @@ public class PostfixDeliveryTests
         Assert.True(r[0].IsSuccess);
         Assert.Equal((550, "5.1.1", true), (r[1].Code, r[1].EnhancedStatusCode, r[1].Permanent));
         Assert.Equal((450, "4.2.1", false), (r[2].Code, r[2].EnhancedStatusCode, r[2].Permanent));
-        AssertDeliveredIntact(message, await DeliveredAsync("rcpt2@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("rcpt2@example.test", marker));
     }
 
     [Fact]
@@ -149,7 +126,7 @@ public class PostfixDeliveryTests
         {
             await c.DeliverAsync("sender@client.example.test", "rcpt3@example.test", message.Length, new MemoryStream(message), DeliveryRequirements.EightBitMime);
         }
-        AssertDeliveredIntact(message, await DeliveredAsync("rcpt3@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("rcpt3@example.test", marker));
     }
 
     [Fact]
@@ -166,7 +143,7 @@ public class PostfixDeliveryTests
             Assert.Null(c.Tls);
             await c.DeliverAsync("sender@client.example.test", "user@example.test", message.Length, new MemoryStream(message), DeliveryRequirements.EightBitMime);
         }
-        AssertDeliveredIntact(message, await DeliveredAsync("user@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("user@example.test", marker));
         Assert.Equal("starttls-not-supported", Assert.Single(domain.FailureDetails).ResultType);
     }
 
@@ -179,7 +156,7 @@ public class PostfixDeliveryTests
             Assert.NotNull(c.Tls);
             await c.DeliverAsync("sender@client.example.test", "user@example.test", message.Length, new MemoryStream(message), DeliveryRequirements.EightBitMime);
         }
-        AssertDeliveredIntact(message, await DeliveredAsync("user@example.test", marker));
+        AssertDeliveredIntact(message, await Maildir.DeliveredAsync("user@example.test", marker));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public class TlsRptReportDeliveryTests
         }
 
         var unique = domain.Report!.ReportId.Split('.', '@')[1];
-        var message = await MimeMessage.LoadAsync(new MemoryStream(await DeliveredAsync("rcpt3@example.test", unique)));
+        var message = await MimeMessage.LoadAsync(new MemoryStream(await Maildir.DeliveredAsync("rcpt3@example.test", unique)));
         Assert.True(TlsRptReportMessage.IsReport(message));
         Assert.Equal(("example.test", "client.example.test"), (message.Headers["TLS-Report-Domain"], message.Headers["TLS-Report-Submitter"]));
         Assert.Contains($"Report-ID: <{domain.Report.ReportId}>", message.Subject, StringComparison.Ordinal);
@@ -67,26 +67,4 @@ public class TlsRptReportDeliveryTests
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
-    private static async Task<byte[]> DeliveredAsync(string user, string marker)
-    {
-        var dir = Path.Combine(IntegrationEnvironment.Get("postfix", "MAILDIR_ROOT"), user, "new");
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        var needle = Encoding.ASCII.GetBytes(marker);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Directory.Exists(dir))
-            {
-                foreach (var file in Directory.GetFiles(dir))
-                {
-                    var bytes = await File.ReadAllBytesAsync(file);
-                    if (bytes.AsSpan().IndexOf(needle) >= 0)
-                    {
-                        return bytes;
-                    }
-                }
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"report {marker} not delivered to {dir} within 20 s");
-    }
 }
