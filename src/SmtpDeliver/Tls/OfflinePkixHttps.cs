@@ -46,10 +46,21 @@ internal static class OfflinePkixHttps
             }
             var leaf = new X509Certificate2(certificate);
             var sent = new List<X509Certificate2> { leaf };
-            sent.AddRange((chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>() ?? []).Select(x => new X509Certificate2(x)));
-            var result = PkixVerification.Verify(leaf, sent, host, roots, time);
-            verified(result);
-            return result.Verified;
+            try
+            {
+                sent.AddRange((chain?.ChainPolicy.ExtraStore.Cast<X509Certificate2>() ?? []).Select(x => new X509Certificate2(x)));
+                var result = PkixVerification.Verify(leaf, sent, host, roots, time);
+                verified(result);
+                return result.Verified;
+            }
+            finally
+            {
+                // Our copies only (the verdict holds no certificate); SslStream keeps its own.
+                foreach (var copy in sent)
+                {
+                    copy.Dispose();
+                }
+            }
         },
     };
 }
