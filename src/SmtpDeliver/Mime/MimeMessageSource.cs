@@ -1,4 +1,5 @@
 using MimeKit;
+using MimeKit.IO;
 
 namespace SmtpDeliver.Mime;
 
@@ -42,9 +43,13 @@ internal sealed class MimeMessageSource
         }
         try
         {
-            using var measuring = new MeasuringStream();
-            message.WriteTo(format, measuring);
-            return Measured(message, format, requirements, measuring);
+            var (measuring, counter) = Measuring();
+            using (measuring)
+            {
+                message.WriteTo(format, measuring);
+                measuring.Flush();
+            }
+            return Measured(message, format, requirements, counter);
         }
         finally
         {
@@ -60,9 +65,13 @@ internal sealed class MimeMessageSource
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var measuring = new MeasuringStream();
-            await message.WriteToAsync(format, measuring, cancellationToken).ConfigureAwait(false);
-            return Measured(message, format, requirements, measuring);
+            var (measuring, counter) = Measuring();
+            await using (measuring.ConfigureAwait(false))
+            {
+                await message.WriteToAsync(format, measuring, cancellationToken).ConfigureAwait(false);
+                await measuring.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return Measured(message, format, requirements, counter);
         }
         finally
         {
@@ -95,14 +104,23 @@ internal sealed class MimeMessageSource
         return (format, requirements);
     }
 
-    private static MimeMessageSource Measured(MimeMessage message, FormatOptions format, DeliveryRequirements requirements, MeasuringStream measuring)
+    // The measuring pass keeps no bytes: MimeKit writes through a counting filter into Stream.Null.
+    private static (FilteredStream Stream, OctetCountingFilter Counter) Measuring()
     {
-        if (measuring.HasEightBit)
+        var counter = new OctetCountingFilter();
+        var stream = new FilteredStream(Stream.Null);
+        stream.Add(counter);
+        return (stream, counter);
+    }
+
+    private static MimeMessageSource Measured(MimeMessage message, FormatOptions format, DeliveryRequirements requirements, OctetCountingFilter counter)
+    {
+        if (counter.HasEightBit)
         {
             // RFC 6152: octets above 127 anywhere in the message.
             requirements |= DeliveryRequirements.EightBitMime;
         }
-        return new MimeMessageSource(message, format, measuring.Written, requirements);
+        return new MimeMessageSource(message, format, counter.Count, requirements);
     }
 
     /// <summary>A new stream of the message's bytes, written on demand as it is read (asynchronously).</summary>

@@ -96,6 +96,8 @@ internal sealed class MimeMessageStream : Stream
     {
     }
 
+    // The Stream contract for a forward-only read stream (CanSeek and CanWrite are false): these members are
+    // documented to throw NotSupportedException; nothing is left unimplemented.
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();

@@ -56,6 +56,8 @@ internal sealed class PipeSinkStream(PipeWriter writer, long expectedSize) : Str
     {
     }
 
+    // The Stream contract for a write-only stream (CanRead and CanSeek are false): documented to throw
+    // NotSupportedException; nothing is left unimplemented.
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
