@@ -240,38 +240,7 @@ public sealed partial class SmtpClientSession
     private async Task<SmtpResponse[]> SendChunkedLockStepAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
         using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0, messageSize);
-        AppendMailFrom(mailFrom, messageSize, requirements, dsn);
-        await FlushAsync(SmtpCommand.MailFrom, cancellationToken).ConfigureAwait(false);
-        var mail = await ReadAsync(SmtpCommand.MailFrom, _timeouts.Mail, cancellationToken).ConfigureAwait(false);
-        if (!mail.IsPositiveCompletion)
-        {
-            throw Status(mail, SmtpCommand.MailFrom, "2xx");
-        }
-        var responses = new SmtpResponse[rcptTo.Count];
-        var accepted = 0;
-        for (var i = 0; i < rcptTo.Count; i++)
-        {
-            AppendRcptTo(rcptTo[i], (requirements & DeliveryRequirements.SmtpUtf8) != 0, dsn?.Recipients[i]);
-            await FlushAsync(SmtpCommand.RcptTo, cancellationToken).ConfigureAwait(false);
-            var reply = await ReadAsync(SmtpCommand.RcptTo, _timeouts.Rcpt, cancellationToken).ConfigureAwait(false);
-            if (i > 0 && reply.Code is 452 or 552)
-            {
-                // RFC 5321 4.5.3.1.10: too many recipients; the rest must go in another transaction.
-                var rest = reply.ToResponse(SmtpCommand.RcptTo, false, SmtpErrorReason.Status);
-                for (var j = i; j < rcptTo.Count; j++)
-                {
-                    responses[j] = rest;
-                }
-                break;
-            }
-            responses[i] = RcptResponse(reply);
-            accepted += responses[i].IsSuccess ? 1 : 0;
-        }
-        if (accepted == 0)
-        {
-            throw NoneAccepted(responses, "no recipients accepted in transaction");
-        }
-
+        var responses = await SendMailAndRecipientsLockStepAsync(mailFrom, rcptTo, messageSize, requirements, dsn, cancellationToken).ConfigureAwait(false);
         ThrowIfUnasked(SmtpCommand.Bdat);
         _transport.StartDataDeadline(_timeouts.DataPhase(messageSize), _timeouts.DataBlock);
         while (true)

@@ -268,8 +268,8 @@ public sealed partial class SmtpClientSession
         return new SmtpException(SmtpErrorReason.NoRecipients, false, SmtpCommand.RcptTo, message) { RecipientResponses = responses };
     }
 
-    // RFC 5321 3.3, without pipelining: one command, one reply.
-    private async Task<SmtpResponse[]> SendEnvelopeAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
+    // MAIL, then each RCPT, each waiting for its reply (no PIPELINING); fails when MAIL or every RCPT is refused.
+    private async Task<SmtpResponse[]> SendMailAndRecipientsLockStepAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
         AppendMailFrom(mailFrom, messageSize, requirements, dsn);
         await FlushAsync(SmtpCommand.MailFrom, cancellationToken).ConfigureAwait(false);
@@ -306,7 +306,13 @@ public sealed partial class SmtpClientSession
         {
             throw NoneAccepted(responses, "no recipients accepted in transaction");
         }
+        return responses;
+    }
 
+    // RFC 5321 3.3, without pipelining: one command, one reply.
+    private async Task<SmtpResponse[]> SendEnvelopeAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
+    {
+        var responses = await SendMailAndRecipientsLockStepAsync(mailFrom, rcptTo, messageSize, requirements, dsn, cancellationToken).ConfigureAwait(false);
         _transport.WriteLine("DATA");
         await FlushAsync(SmtpCommand.Data, cancellationToken).ConfigureAwait(false);
         var data = await ReadAsync(SmtpCommand.Data, _timeouts.DataInitiation, cancellationToken).ConfigureAwait(false);
