@@ -50,16 +50,17 @@ public sealed class DialHistory
     /// A history restored from stored <see cref="Entries"/>; the limits apply as when recording (the oldest
     /// entries beyond them are dropped), so a stored history that was tampered with stays bounded.
     /// </summary>
-    /// <exception cref="ArgumentException">A host name is empty or an address is null.</exception>
+    /// <exception cref="ArgumentException">A host is empty or longer than a domain name can be (253 characters), or an address is null.</exception>
     public static DialHistory FromEntries(IEnumerable<KeyValuePair<string, IReadOnlyList<IPAddress>>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var history = new DialHistory();
         foreach (var (host, addresses) in entries)
         {
-            if (string.IsNullOrEmpty(host) || addresses is null || addresses.Any(a => a is null))
+            // RFC 1035 2.3.4: a name is at most 253 characters as text (an address literal is shorter).
+            if (string.IsNullOrEmpty(host) || host.Length > 253 || addresses is null || addresses.Any(a => a is null))
             {
-                throw new ArgumentException("a stored dial history entry has no host or a null address", nameof(entries));
+                throw new ArgumentException("a stored dial history entry has no host, a host too long to be one, or a null address", nameof(entries));
             }
             foreach (var address in addresses)
             {

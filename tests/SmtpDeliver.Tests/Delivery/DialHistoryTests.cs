@@ -39,5 +39,6 @@ public class DialHistoryTests
         Assert.Equal(DialHistory.MaxAddressesPerHost, big.Count);
         Assert.Equal(IPAddress.Parse($"127.0.0.{DialHistory.MaxAddressesPerHost + 8}"), big[^1]);
         Assert.Throws<ArgumentException>(() => DialHistory.FromEntries([new("", [IPAddress.Loopback])]));
+        Assert.Throws<ArgumentException>(() => DialHistory.FromEntries([new(new string('a', 254), [IPAddress.Loopback])]));
     }
 }
