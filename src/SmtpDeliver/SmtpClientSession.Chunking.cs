@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SmtpDeliver.Diagnostics;
 
 namespace SmtpDeliver;
@@ -25,7 +26,7 @@ public sealed partial class SmtpClientSession
         }
     }
 
-    private Task<SmtpResponse[]> SendChunkedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken) =>
+    private ValueTask<SmtpResponse[]> SendChunkedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken) =>
         Extensions.Pipelining
             ? SendChunkedPipelinedAsync(mailFrom, rcptTo, messageSize, message, requirements, dsn, cancellationToken)
             : SendChunkedLockStepAsync(mailFrom, rcptTo, messageSize, message, requirements, dsn, cancellationToken);
@@ -33,7 +34,8 @@ public sealed partial class SmtpClientSession
     // RFC 3030 2 with RFC 2920 3.1: MAIL, every RCPT and the first chunk in one write; further chunks are
     // written without waiting for replies, which are read concurrently, one per command, so neither side's
     // buffers can fill up and stall the other. A message of up to one chunk is one flight.
-    private async Task<SmtpResponse[]> SendChunkedPipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<SmtpResponse[]> SendChunkedPipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
         ThrowIfUnasked(SmtpCommand.MailFrom);
         using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0, messageSize);
@@ -141,9 +143,9 @@ public sealed partial class SmtpClientSession
         }
         var (messageError, writeError, writeCanceled) = await ObserveChunkWriterAsync(write).ConfigureAwait(false);
 
-        if (mail is { IsPositiveCompletion: false })
+        if (mail is { IsPositiveCompletion: false } refusedMail)
         {
-            throw Status(mail, SmtpCommand.MailFrom, "2xx");
+            throw Status(refusedMail, SmtpCommand.MailFrom, "2xx");
         }
         if (recipientsRead && accepted == 0)
         {
@@ -155,9 +157,9 @@ public sealed partial class SmtpClientSession
         {
             throw MessageError(messageError);
         }
-        if (refusal is not null)
+        if (refusal is { } refused)
         {
-            throw ChunkRefused(refusal, progress.LastWritten, responses);
+            throw ChunkRefused(refused, progress.LastWritten, responses);
         }
         if (writeError is not null)
         {
@@ -173,11 +175,11 @@ public sealed partial class SmtpClientSession
             // The whole message was written and no verdict came: uncertain, exactly as a lost reply to DATA's end.
             throw progress.LastWritten ? readError.AfterMessageData(uncertain: true, responses[..rcptRead]) : readError;
         }
-        if (final is null)
+        if (final is not { } finalReply)
         {
             throw _transport.Break(SmtpErrorReason.Protocol, SmtpCommand.Bdat, "bdat writer ended without the last chunk", string.Empty, null);
         }
-        return Delivered(final, chunks, responses);
+        return Delivered(finalReply, chunks, responses);
     }
 
     /// <summary>
@@ -185,7 +187,8 @@ public sealed partial class SmtpClientSession
     /// asks to stop. Returns an error of the message stream (nothing of that chunk was written: the session stays
     /// in step); throws the write's <see cref="SmtpException"/> or <see cref="OperationCanceledException"/>.
     /// </summary>
-    private async Task<Exception?> WriteChunksAsync(BdatWriter chunks, bool last, BdatProgress progress, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Exception?> WriteChunksAsync(BdatWriter chunks, bool last, BdatProgress progress, CancellationToken cancellationToken)
     {
         try
         {
@@ -220,7 +223,8 @@ public sealed partial class SmtpClientSession
         }
     }
 
-    private static async Task<(Exception? MessageError, SmtpException? WriteError, OperationCanceledException? Canceled)> ObserveChunkWriterAsync(Task<Exception?> write)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(Exception? MessageError, SmtpException? WriteError, OperationCanceledException? Canceled)> ObserveChunkWriterAsync(ValueTask<Exception?> write)
     {
         try
         {
@@ -237,7 +241,8 @@ public sealed partial class SmtpClientSession
     }
 
     // RFC 3030 2 without PIPELINING (only for BINARYMIME, see UsesBdat): one command, one reply.
-    private async Task<SmtpResponse[]> SendChunkedLockStepAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<SmtpResponse[]> SendChunkedLockStepAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
         using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0, messageSize);
         var responses = await SendMailAndRecipientsLockStepAsync(mailFrom, rcptTo, messageSize, requirements, dsn, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SmtpDeliver.Diagnostics;
 
 namespace SmtpDeliver;
@@ -97,7 +98,13 @@ public sealed partial class SmtpClientSession
     /// <paramref name="rcptTo"/>; NEVER combined with another NOTIFY value; the null reverse-path as ORCPT. Nothing was written.
     /// </exception>
     /// <exception cref="SmtpException">The transaction failed as a whole.</exception>
-    public async Task<IReadOnlyList<SmtpResponse>> DeliverMultipleAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnRequest? dsn, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SmtpResponse>> DeliverMultipleAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnRequest? dsn, CancellationToken cancellationToken = default) =>
+        // The work is in a pooled state machine: a session delivering one message after another allocates no
+        // new one per message (only the Task handed out when the transaction does not complete at once).
+        DeliverMultipleCoreAsync(mailFrom, rcptTo, messageSize, message, requirements, dsn, cancellationToken).AsTask();
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<IReadOnlyList<SmtpResponse>> DeliverMultipleCoreAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnRequest? dsn, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mailFrom);
         ArgumentNullException.ThrowIfNull(rcptTo);
@@ -269,7 +276,8 @@ public sealed partial class SmtpClientSession
     }
 
     // MAIL, then each RCPT, each waiting for its reply (no PIPELINING); fails when MAIL or every RCPT is refused.
-    private async Task<SmtpResponse[]> SendMailAndRecipientsLockStepAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<SmtpResponse[]> SendMailAndRecipientsLockStepAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
         AppendMailFrom(mailFrom, messageSize, requirements, dsn);
         await FlushAsync(SmtpCommand.MailFrom, cancellationToken).ConfigureAwait(false);
@@ -310,7 +318,8 @@ public sealed partial class SmtpClientSession
     }
 
     // RFC 5321 3.3, without pipelining: one command, one reply.
-    private async Task<SmtpResponse[]> SendEnvelopeAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<SmtpResponse[]> SendEnvelopeAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
         var responses = await SendMailAndRecipientsLockStepAsync(mailFrom, rcptTo, messageSize, requirements, dsn, cancellationToken).ConfigureAwait(false);
         _transport.WriteLine("DATA");
@@ -325,7 +334,8 @@ public sealed partial class SmtpClientSession
 
     // RFC 2920 3.1: MAIL, RCPTs and DATA in one write; replies read while the write may still be going
     // on, so a server that answers before reading everything cannot deadlock us.
-    private async Task<SmtpResponse[]> SendEnvelopePipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<SmtpResponse[]> SendEnvelopePipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
         AppendMailFrom(mailFrom, messageSize, requirements, dsn);
         for (var i = 0; i < rcptTo.Count; i++)
@@ -417,9 +427,11 @@ public sealed partial class SmtpClientSession
             }
             throw readError;
         }
+        // No read error: DATA's reply was read.
+        var dataReply = data!.Value;
         if (accepted == 0)
         {
-            if (data!.Code == 354)
+            if (dataReply.Code == 354)
             {
                 // RFC 2920 3.1: DATA was accepted although no recipient was; send an empty message's end
                 // so the server aborts the transaction, and ignore its reply.
@@ -429,9 +441,9 @@ public sealed partial class SmtpClientSession
             }
             throw NoneAccepted(responses, "no recipients accepted in pipelined transaction");
         }
-        if (data!.Code != 354)
+        if (dataReply.Code != 354)
         {
-            throw Status(data, SmtpCommand.Data, "354");
+            throw Status(dataReply, SmtpCommand.Data, "354");
         }
         return responses;
     }
@@ -454,7 +466,8 @@ public sealed partial class SmtpClientSession
     }
 
     // RFC 5321 4.1.1.4: the message, dot-stuffed, then the end of data and the final reply.
-    private async Task SendDataAsync(Stream message, long messageSize, SmtpResponse[] responses, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendDataAsync(Stream message, long messageSize, SmtpResponse[] responses, CancellationToken cancellationToken)
     {
         long bytes;
         // One deadline for the whole DATA phase, derived from the size, and one per block written.

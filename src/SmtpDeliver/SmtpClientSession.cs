@@ -7,6 +7,7 @@ using SmtpDeliver.Diagnostics;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;
+using System.Runtime.CompilerServices;
 
 namespace SmtpDeliver;
 
@@ -239,6 +240,7 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
         Status(reply, command, expected, reply.Class == 5);
 
     /// <summary>Reads a reply; enhanced codes parsed when announced, or when <paramref name="enhancedCodes"/> forces it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Reply> ReadAsync(SmtpCommand command, TimeSpan timeout, CancellationToken cancellationToken, bool? enhancedCodes = null)
     {
         Reply reply;

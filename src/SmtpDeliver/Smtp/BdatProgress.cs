@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SmtpDeliver;
 
 /// <summary>
@@ -44,6 +45,7 @@ internal sealed class BdatProgress : IDisposable
     public void WriterEnded() => _signals.Release();
 
     /// <summary>Waits until chunk <paramref name="index"/> (from 0) is written (true) or the writer ended without writing it (false).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> WaitWrittenAsync(int index, CancellationToken cancellationToken)
     {
         await _signals.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace SmtpDeliver;
 
@@ -58,6 +59,7 @@ internal sealed class BdatWriter : IDisposable
     /// </summary>
     /// <returns>True when the chunk appended was the last.</returns>
     /// <exception cref="MessageDataException">Without BINARYMIME: a bare CR or LF, or no final CRLF.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> AppendNextAsync(SmtpTransport transport, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SmtpDeliver;
 
 /// <summary>
@@ -91,6 +92,7 @@ internal sealed class DeadlineStream : Stream
         set => throw new NotSupportedException("an smtp connection has no position");
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var sessionLeft = Left(_sessionDeadline);
@@ -115,6 +117,7 @@ internal sealed class DeadlineStream : Stream
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var sessionLeft = Left(_sessionDeadline);

@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace SmtpDeliver;
 
@@ -16,6 +17,11 @@ namespace SmtpDeliver;
 internal sealed class SmtpTransport : IDisposable
 {
     private static readonly SearchValues<byte> Lf = SearchValues.Create("\n"u8);
+    // The last few reply lines as strings: a server answers every transaction with the same few lines
+    // ("250 2.1.0 Ok"), and a line equal to one of these reuses its string instead of allocating another.
+    private const int RecentLineCount = 4;
+    private readonly string?[] _recentLines = new string?[RecentLineCount];
+    private int _recentNext;
     private readonly ReplyLimits _limits;
     private readonly ILogger _logger;
     private readonly bool _traceSensitive;
@@ -63,6 +69,7 @@ internal sealed class SmtpTransport : IDisposable
     /// Reads one complete reply. Enhanced codes are parsed from the text when <paramref name="enhancedCodes"/>.
     /// </summary>
     /// <exception cref="SmtpException">Connection, timeout or protocol failure; the transport is then broken.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Reply> ReadReplyAsync(SmtpCommand command, bool enhancedCodes, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // One deadline for the whole reply, however slowly its bytes come.
@@ -77,7 +84,7 @@ internal sealed class SmtpTransport : IDisposable
             var line = await ReadLineAsync(command, cancellationToken).ConfigureAwait(false);
             totalBytes += line.Length;
             var kind = ReplyLine.TryParse(line.Span, out var lineCode, out var textStart);
-            var raw = Encoding.UTF8.GetString(line.Span);
+            var raw = LineString(line.Span);
             Log.Read(_logger, raw);
             if (kind is ReplyLine.Kind.MissingCode or ReplyLine.Kind.BadSeparator)
             {
@@ -112,15 +119,8 @@ internal sealed class SmtpTransport : IDisposable
                 {
                     secode = ReplyLine.ParseEnhancedCode(code / 100, text, out rest);
                 }
-                return new Reply
-                {
-                    Code = code,
-                    EnhancedStatusCode = secode,
-                    Line = first,
-                    MoreLines = (IReadOnlyList<string>?)more ?? [],
-                    MoreTexts = (IReadOnlyList<string>?)moreTexts ?? [],
-                    LastText = text.Length > rest ? Encoding.UTF8.GetString(text[rest..]) : string.Empty,
-                };
+                // The code, separator and enhanced code are ASCII: their byte count is their char count in raw.
+                return new Reply(code, secode, first, (IReadOnlyList<string>?)more ?? [], (IReadOnlyList<string>?)moreTexts ?? [], raw, Math.Min(raw.Length, textStart + rest));
             }
             if ((more?.Count ?? 0) + 1 >= _limits.MaxLinesPerReply || totalBytes > _limits.MaxReplyBytes)
             {
@@ -129,10 +129,27 @@ internal sealed class SmtpTransport : IDisposable
         }
     }
 
+    /// <summary>The line as a string: one of the recent lines when it is byte for byte the same (ASCII), else a new one.</summary>
+    private string LineString(ReadOnlySpan<byte> line)
+    {
+        foreach (var recent in _recentLines)
+        {
+            if (recent is not null && recent.Length == line.Length && Ascii.Equals(line, recent))
+            {
+                return recent;
+            }
+        }
+        var s = Encoding.UTF8.GetString(line);
+        _recentLines[_recentNext] = s;
+        _recentNext = (_recentNext + 1) % RecentLineCount;
+        return s;
+    }
+
     /// <summary>
     /// Reads one line, returning it without LF and without a CR before it. The memory is valid until the
     /// next read. A line of more than <see cref="ReplyLimits.MaxLineLength"/> bytes before the LF fails.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadOnlyMemory<byte>> ReadLineAsync(SmtpCommand command, CancellationToken cancellationToken)
     {
         var scanFrom = _readStart;
@@ -246,6 +263,7 @@ internal sealed class SmtpTransport : IDisposable
 
     /// <summary>Writes everything buffered in one write.</summary>
     /// <exception cref="SmtpException">The write failed or timed out; the transport is then broken.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask FlushAsync(SmtpCommand command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (_writeLength == 0)
@@ -287,6 +305,7 @@ internal sealed class SmtpTransport : IDisposable
     /// size-based bound of the whole data phase and the per-block limit), which it does not reset.
     /// </summary>
     /// <exception cref="SmtpException">The write failed or timed out; the transport is then broken.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask FlushDataAsync(SmtpCommand command, CancellationToken cancellationToken)
     {
         if (_writeLength == 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SmtpDeliver.Tls;
 
 /// <summary>
@@ -27,6 +28,7 @@ internal sealed class HandshakeObserverStream(Stream inner) : Stream
         set => throw new NotSupportedException("a connection has no position");
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);

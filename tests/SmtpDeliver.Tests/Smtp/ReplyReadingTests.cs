@@ -109,4 +109,23 @@ public class ReplyReadingTests
         Assert.Equal("", (await ReadAsync("550 5.7.0 not allowed\r\n")).EnhancedStatusCode);
         Assert.Equal("5.7.0", (await ReadAsync("550 5.7.0 not allowed\r\n", ecodes: true)).EnhancedStatusCode);
     }
+
+    [Fact]
+    public async Task Repeated_reply_lines_share_one_string_and_lines_of_equal_length_stay_distinct()
+    {
+        // The transport reuses the string of a recent identical line (no allocation per repeated reply); a line of
+        // the same length with other bytes, or with non-ASCII text, must never be taken for it.
+        const string wire = "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.0 Ok\r\n250 2.1.0 \u00d6k\r\n250 2.1.0 \u00d6k\r\n334 dGVzdA==\r\n";
+        using var t = new SmtpTransport(new MemoryStream(Encoding.UTF8.GetBytes(wire)), ReplyLimits.Default, NullLogger.Instance, false);
+        var replies = new List<Reply>();
+        for (var i = 0; i < 6; i++)
+        {
+            replies.Add(await t.ReadReplyAsync(SmtpCommand.RcptTo, true, TimeSpan.FromSeconds(5), CancellationToken.None));
+        }
+        Assert.Equal(["250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.1.0 Ok", "250 2.1.0 \u00d6k", "250 2.1.0 \u00d6k", "334 dGVzdA=="], replies.Select(r => r.Line));
+        Assert.Same(replies[0].Line, replies[2].Line);
+        Assert.NotSame(replies[0].Line, replies[1].Line);
+        Assert.Equal(["2.1.0", "2.1.5", "2.1.0", "2.1.0", "2.1.0", ""], replies.Select(r => r.EnhancedStatusCode));
+        Assert.Equal(["Ok", "Ok", "Ok", "\u00d6k", "\u00d6k", "dGVzdA=="], replies.Select(r => r.LastText));
+    }
 }
