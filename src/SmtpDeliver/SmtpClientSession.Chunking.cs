@@ -38,28 +38,35 @@ public sealed partial class SmtpClientSession
     private async ValueTask<SmtpResponse[]> SendChunkedPipelinedAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnParameters? dsn, CancellationToken cancellationToken)
     {
         ThrowIfUnasked(SmtpCommand.MailFrom);
-        using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0, messageSize);
+        using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0, messageSize >= 0 ? messageSize : BdatWriter.ChunkSize);
+        // The first chunk is read before the envelope is composed: for a message of unknown size it tells the
+        // size and 8-bit content when the message fits in it.
+        bool firstIsLast;
+        try
+        {
+            firstIsLast = await chunks.FillAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not SmtpException)
+        {
+            // Nothing was buffered or written: the session stays in step.
+            throw MessageError(e);
+        }
+        if (messageSize == UnknownSize)
+        {
+            (messageSize, requirements) = SizeAndBodyOfUnmeasured(chunks, firstIsLast, requirements);
+        }
         AppendMailFrom(mailFrom, messageSize, requirements, dsn);
         for (var i = 0; i < rcptTo.Count; i++)
         {
             AppendRcptTo(rcptTo[i], (requirements & DeliveryRequirements.SmtpUtf8) != 0, dsn?.Recipients[i]);
         }
-        bool firstIsLast;
-        try
-        {
-            firstIsLast = await chunks.AppendNextAsync(_transport, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            // Nothing was written: the session stays in step.
-            _transport.DiscardBuffered();
-            throw e is OperationCanceledException ? e : MessageError(e);
-        }
+        chunks.AppendFilled(_transport);
 
         using var progress = new BdatProgress();
         // The size-based bound of the whole data phase and the per-block limit, as for DATA (the envelope
-        // shares the first write).
-        _transport.StartDataDeadline(_timeouts.DataPhase(messageSize), _timeouts.DataBlock);
+        // shares the first write). Of unknown size, the message is bounded by the server's SIZE limit, if any.
+        var bound = messageSize >= 0 ? messageSize : Extensions.MaxSize > 0 ? Extensions.MaxSize : long.MaxValue;
+        _transport.StartDataDeadline(_timeouts.DataPhase(bound), _timeouts.DataBlock);
         var write = WriteChunksAsync(chunks, firstIsLast, progress, cancellationToken);
 
         Reply? mail = null;
@@ -153,6 +160,11 @@ public sealed partial class SmtpClientSession
             // answer, whatever the server said to the chunks (RFC 3030 2: it refuses them).
             throw NoneAccepted(responses, "no recipients accepted in pipelined bdat transaction");
         }
+        if (messageError is SmtpException unsendable)
+        {
+            // The message itself cannot go to this server (an undeclared 8-bit octet): no LAST was sent.
+            throw unsendable;
+        }
         if (messageError is not null)
         {
             throw MessageError(messageError);
@@ -180,6 +192,40 @@ public sealed partial class SmtpClientSession
             throw _transport.Break(SmtpErrorReason.Protocol, SmtpCommand.Bdat, "bdat writer ended without the last chunk", string.Empty, null);
         }
         return Delivered(finalReply, chunks, responses);
+    }
+
+    /// <summary>
+    /// For a message of unknown size, from its first chunk (read, not yet appended): when that is the whole message,
+    /// its exact size and whether it needs 8BITMIME, checked against the server as a measured message is; otherwise
+    /// no size (SIZE is optional, RFC 1870 6) and BODY=8BITMIME whenever the server offers it (the rest is unseen,
+    /// and a 7-bit body is valid 8BITMIME, RFC 6152 2); without the extension, a later 8-bit octet stops the message
+    /// before its LAST chunk (<see cref="BdatWriter.RefuseEightBit"/>). Throws before anything is buffered.
+    /// </summary>
+    private (long Size, DeliveryRequirements Requirements) SizeAndBodyOfUnmeasured(BdatWriter chunks, bool whole, DeliveryRequirements requirements)
+    {
+        if (chunks.FilledEightBit)
+        {
+            requirements |= DeliveryRequirements.EightBitMime;
+        }
+        if (whole)
+        {
+            long size = chunks.FilledLength;
+            CheckRequirements(size, requirements);
+            return (size, requirements);
+        }
+        CheckRequirements(UnknownSize, requirements);
+        if ((requirements & DeliveryRequirements.BinaryMime) == 0)
+        {
+            if (Extensions.EightBitMime)
+            {
+                requirements |= DeliveryRequirements.EightBitMime;
+            }
+            else
+            {
+                chunks.RefuseEightBit = true;
+            }
+        }
+        return (UnknownSize, requirements);
     }
 
     /// <summary>

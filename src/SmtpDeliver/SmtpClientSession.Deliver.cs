@@ -103,8 +103,21 @@ public sealed partial class SmtpClientSession
         // new one per message (only the Task handed out when the transaction does not complete at once).
         DeliverMultipleCoreAsync(mailFrom, rcptTo, messageSize, message, requirements, dsn, cancellationToken).AsTask();
 
+    /// <summary>
+    /// Whether a message of unknown size, needing <paramref name="requirements"/>, can be delivered without being
+    /// measured first (<see cref="UnknownSize"/>): only as pipelined BDAT chunks, whose sizes are those of the chunks.
+    /// </summary>
+    internal bool CanDeliverUnmeasured(DeliveryRequirements requirements) => UsesBdat(requirements) && Extensions.Pipelining;
+
+    /// <summary>The size given for a message not measured (<see cref="CanDeliverUnmeasured"/>): internal callers only.</summary>
+    internal const long UnknownSize = -1;
+
+    /// <summary>
+    /// The transaction; <paramref name="messageSize"/> may be <see cref="UnknownSize"/> when
+    /// <see cref="CanDeliverUnmeasured"/> (the public methods never pass it).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<IReadOnlyList<SmtpResponse>> DeliverMultipleCoreAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnRequest? dsn, CancellationToken cancellationToken)
+    internal async ValueTask<IReadOnlyList<SmtpResponse>> DeliverMultipleCoreAsync(EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> rcptTo, long messageSize, Stream message, DeliveryRequirements requirements, DsnRequest? dsn, CancellationToken cancellationToken, bool sizeKnown = true)
     {
         ArgumentNullException.ThrowIfNull(mailFrom);
         ArgumentNullException.ThrowIfNull(rcptTo);
@@ -113,7 +126,14 @@ public sealed partial class SmtpClientSession
         {
             throw new ArgumentException("need at least one recipient", nameof(rcptTo));
         }
-        ArgumentOutOfRangeException.ThrowIfNegative(messageSize);
+        if (sizeKnown)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(messageSize);
+        }
+        else
+        {
+            messageSize = UnknownSize;
+        }
         foreach (var r in rcptTo)
         {
             if (r is null || r.IsNullReversePath)
@@ -139,6 +159,10 @@ public sealed partial class SmtpClientSession
                 await ResetCoreAsync(cancellationToken).ConfigureAwait(false);
             }
             CheckRequirements(messageSize, requirements);
+            if (messageSize == UnknownSize && !CanDeliverUnmeasured(requirements))
+            {
+                throw new InvalidOperationException("a message of unknown size needs pipelined bdat");
+            }
             if (dsnParameters is not null && !Extensions.Dsn)
             {
                 if (dsn!.RequireSupport)
@@ -188,6 +212,7 @@ public sealed partial class SmtpClientSession
             // RFC 8689 4.2.1: another MX may support it, so transient.
             throw new SmtpException(SmtpErrorReason.RequireTlsUnsupported, false, SmtpCommand.None, "server does not implement the requiretls extension, required for delivery");
         }
+        // A message of unknown size (UnknownSize) is checked once its size is known, or by the server.
         if (Extensions.Size && Extensions.MaxSize > 0 && messageSize > Extensions.MaxSize)
         {
             // RFC 1870 6.
@@ -201,9 +226,10 @@ public sealed partial class SmtpClientSession
         _transport.Append("MAIL FROM:<");
         AppendPath(mailFrom, (requirements & DeliveryRequirements.SmtpUtf8) != 0);
         _transport.Append(">");
-        if (Extensions.Size)
+        if (Extensions.Size && messageSize >= 0)
         {
-            // RFC 1870 3: sent even when the server announced no fixed limit.
+            // RFC 1870 3: sent even when the server announced no fixed limit; left out (RFC 1870 6: it is
+            // optional) for a message of unknown size, which only pipelined BDAT sends (UnknownSize).
             _transport.Append(" SIZE=");
             _transport.Append(messageSize);
         }

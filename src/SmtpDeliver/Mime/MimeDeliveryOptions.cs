@@ -17,4 +17,14 @@ public sealed record MimeDeliveryOptions
     /// to the others), as MailKit does. True by default; the message object itself is not changed.
     /// </summary>
     public bool HideBcc { get; init; } = true;
+
+    /// <summary>
+    /// Write the message once to measure it before the transaction, so that MAIL always carries its exact SIZE
+    /// (RFC 1870) and BODY=8BITMIME only when its bytes need it. Off by default: when the session sends pipelined
+    /// BDAT (CHUNKING and PIPELINING), the message is written once, straight into the chunks. A message of at most
+    /// one chunk (64 KiB) still gets its exact SIZE and BODY from that chunk; a larger one is sent without SIZE
+    /// (the server judges the chunks) and with BODY=8BITMIME when the server offers it. Sessions that send DATA
+    /// always measure first. See docs/mimekit.md.
+    /// </summary>
+    public bool MeasureFirst { get; init; }
 }

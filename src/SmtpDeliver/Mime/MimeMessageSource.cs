@@ -79,7 +79,11 @@ internal sealed class MimeMessageSource
         }
     }
 
-    private static (FormatOptions Format, DeliveryRequirements Requirements) Formatting(MimeMessage message, bool envelopeNeedsSmtpUtf8, bool hideBcc)
+    /// <summary>
+    /// How the message is written (CRLF, UTF-8 headers only with SMTPUTF8, hidden Bcc) and what its structure and
+    /// the envelope need (SMTPUTF8, BINARYMIME; 8BITMIME only when a pass over the bytes sees it).
+    /// </summary>
+    internal static (FormatOptions Format, DeliveryRequirements Requirements) Formatting(MimeMessage message, bool envelopeNeedsSmtpUtf8, bool hideBcc)
     {
         ArgumentNullException.ThrowIfNull(message);
         var requirements = MimeRequirements.FromStructure(message);

@@ -28,14 +28,20 @@ internal sealed class MimeMessageStream : Stream
 
     private readonly MimeMessage _message;
     private readonly FormatOptions _format;
-    private readonly long _size;
+    // The measured size, which the bytes written must match; null when the message was not measured.
+    private readonly long? _size;
     private readonly Pipe _pipe = new(Options);
     private readonly CancellationTokenSource _stop = new();
     private Task? _producer;
     private long _read;
     private bool _disposed;
 
-    public MimeMessageStream(MimeMessage message, FormatOptions format, long size)
+    /// <summary>
+    /// A stream of <paramref name="message"/> written with <paramref name="format"/>: of exactly
+    /// <paramref name="size"/> bytes, or failing with <see cref="MimeMessageChangedException"/>; or, with no size,
+    /// of whatever one write gives (a message delivered without measuring).
+    /// </summary>
+    public MimeMessageStream(MimeMessage message, FormatOptions format, long? size)
     {
         _message = message;
         _format = format;
@@ -48,7 +54,7 @@ internal sealed class MimeMessageStream : Stream
     public override bool CanRead => !_disposed;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => _size;
+    public override long Length => _size ?? throw new NotSupportedException("the message was not measured: its length is known once read");
 
     public override long Position
     {
@@ -151,12 +157,12 @@ internal sealed class MimeMessageStream : Stream
             await gate.WaitAsync(token).ConfigureAwait(false);
             try
             {
-                var sink = new PipeSinkStream(_pipe.Writer, _size);
+                var sink = new PipeSinkStream(_pipe.Writer, _size ?? long.MaxValue);
                 await _message.WriteToAsync(_format, sink, token).ConfigureAwait(false);
                 await sink.FlushAsync(token).ConfigureAwait(false);
-                if (sink.Written != _size)
+                if (_size is { } size && sink.Written != size)
                 {
-                    error = new MimeMessageChangedException(_size, sink.Written, atLeast: false);
+                    error = new MimeMessageChangedException(size, sink.Written, atLeast: false);
                 }
             }
             finally

@@ -52,16 +52,23 @@ public static class SmtpClientSessionMimeExtensions
             }
             envelopeNeedsSmtpUtf8 |= r.RequiresSmtpUtf8;
         }
-        var source = await MimeMessageSource.PrepareAsync(message, envelopeNeedsSmtpUtf8, options.HideBcc, cancellationToken).ConfigureAwait(false);
-        var requirements = source.Requirements;
-        if (options.RequireTls)
+        var tls = options.RequireTls ? DeliveryRequirements.RequireTls : DeliveryRequirements.None;
+        var (format, structural) = MimeMessageSource.Formatting(message, envelopeNeedsSmtpUtf8, options.HideBcc);
+        if (!options.MeasureFirst && session.CanDeliverUnmeasured(structural | tls))
         {
-            requirements |= DeliveryRequirements.RequireTls;
+            // Pipelined BDAT: the message is written once, straight into the chunks; its size and 8-bit content
+            // are known from the first chunk when it fits in one (SmtpClientSession.Chunking.cs).
+            var unmeasured = new MimeMessageStream(message, format, size: null);
+            await using (unmeasured.ConfigureAwait(false))
+            {
+                return await session.DeliverMultipleCoreAsync(mailFrom, recipients, SmtpClientSession.UnknownSize, unmeasured, structural | tls, options.Dsn, cancellationToken, sizeKnown: false).ConfigureAwait(false);
+            }
         }
+        var source = await MimeMessageSource.PrepareAsync(message, envelopeNeedsSmtpUtf8, options.HideBcc, cancellationToken).ConfigureAwait(false);
         var stream = source.Open();
         await using (stream.ConfigureAwait(false))
         {
-            return await session.DeliverMultipleAsync(mailFrom, recipients, source.Size, stream, requirements, options.Dsn, cancellationToken).ConfigureAwait(false);
+            return await session.DeliverMultipleAsync(mailFrom, recipients, source.Size, stream, source.Requirements | tls, options.Dsn, cancellationToken).ConfigureAwait(false);
         }
     }
 }

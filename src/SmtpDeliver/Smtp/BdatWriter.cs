@@ -29,6 +29,9 @@ internal sealed class BdatWriter : IDisposable
     // One byte more than a chunk: the look-ahead that tells whether a full chunk is the last.
     private byte[] _buffer;
     private int _carried;
+    // The chunk read by FillAsync and not yet appended: its length (-1 for none), and whether it is the last.
+    private int _filled = -1;
+    private bool _filledLast;
 
     /// <summary>
     /// Reads <paramref name="message"/> from its current position; <paramref name="binary"/> skips the line checks.
@@ -59,10 +62,31 @@ internal sealed class BdatWriter : IDisposable
     /// </summary>
     /// <returns>True when the chunk appended was the last.</returns>
     /// <exception cref="MessageDataException">Without BINARYMIME: a bare CR or LF, or no final CRLF.</exception>
+    /// <exception cref="SmtpException">An octet above 127 while <see cref="RefuseEightBit"/> is set.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> AppendNextAsync(SmtpTransport transport, CancellationToken cancellationToken)
     {
+        var last = await FillAsync(cancellationToken).ConfigureAwait(false);
+        AppendFilled(transport);
+        return last;
+    }
+
+    /// <summary>
+    /// Reads the next chunk into the buffer and checks it, without appending it: the caller may look at it
+    /// (<see cref="FilledLength"/>, <see cref="FilledEightBit"/>) before <see cref="AppendFilled"/>. When this
+    /// throws, nothing is kept of the chunk.
+    /// </summary>
+    /// <returns>True when the chunk is the last.</returns>
+    /// <exception cref="MessageDataException">Without BINARYMIME: a bare CR or LF, or no final CRLF.</exception>
+    /// <exception cref="SmtpException">An octet above 127 while <see cref="RefuseEightBit"/> is set.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    {
         ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);
+        if (_filled >= 0)
+        {
+            throw new InvalidOperationException("the filled chunk was not appended");
+        }
         var capacity = Math.Min(_buffer.Length, ChunkSize + 1);
         var want = capacity - _carried;
         var n = _carried + await _message.ReadAtLeastAsync(_buffer.AsMemory(_carried, want), want, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
@@ -88,6 +112,42 @@ internal sealed class BdatWriter : IDisposable
                 _lines.Finish();
             }
         }
+        // RFC 6152: whether the chunk holds octets above 127 (the message then needs 8BITMIME).
+        var eightBit = chunk.IndexOfAnyInRange((byte)0x80, (byte)0xff) >= 0;
+        if (eightBit && RefuseEightBit)
+        {
+            // The transaction went out without BODY=8BITMIME (the server does not offer it) before this part of
+            // the message was seen: the chunk is not sent, and no LAST follows, so nothing is delivered.
+            throw new SmtpException(SmtpErrorReason.EightBitMimeUnsupported, true, SmtpCommand.Bdat,
+                $"message has an octet above 127 after byte {Written}, and the server does not implement the 8bitmime extension");
+        }
+        FilledEightBit = eightBit;
+        _filled = length;
+        _filledLast = last;
+        return last;
+    }
+
+    /// <summary>The length of the chunk filled and not yet appended; -1 when there is none.</summary>
+    public int FilledLength => _filled;
+
+    /// <summary>Whether the chunk filled last has an octet above 127.</summary>
+    public bool FilledEightBit { get; private set; }
+
+    /// <summary>
+    /// When set, a chunk with an octet above 127 fails <see cref="FillAsync"/> (a transaction sent without
+    /// BODY=8BITMIME, before the whole message was seen).
+    /// </summary>
+    public bool RefuseEightBit { get; set; }
+
+    /// <summary>Appends "BDAT n" (with " LAST" for the last chunk) and the filled chunk to the command buffer.</summary>
+    public void AppendFilled(SmtpTransport transport)
+    {
+        if (_filled < 0)
+        {
+            throw new InvalidOperationException("no chunk was filled");
+        }
+        var length = _filled;
+        var last = _filledLast;
         transport.BeginLine();
         transport.Append("BDAT ");
         transport.Append(length);
@@ -96,16 +156,16 @@ internal sealed class BdatWriter : IDisposable
             transport.Append(" LAST");
         }
         transport.EndLine();
-        transport.AppendData(chunk);
+        transport.AppendData(_buffer.AsSpan(0, length));
         Written += length;
         Chunks++;
         Done = last;
+        _filled = -1;
         if (!last)
         {
             _buffer[0] = _buffer[ChunkSize];
             _carried = 1;
         }
-        return last;
     }
 
     /// <summary>Returns the chunk buffer to the pool.</summary>
