@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using MimeKit;
 
 namespace SmtpDeliver.Mime;
@@ -30,7 +32,13 @@ internal sealed class MimeMessageStream : Stream
     private readonly FormatOptions _format;
     // The measured size, which the bytes written must match; null when the message was not measured.
     private readonly long? _size;
-    private readonly Pipe _pipe = new(Options);
+    // Pipes are reused once both their ends completed (Reset): a new pipe per message would allocate its
+    // segment objects again each time. A few are kept; the pool never grows past that.
+    private const int MaxIdlePipes = 64;
+    private static readonly ConcurrentQueue<Pipe> IdlePipes = new();
+    private static int s_idlePipes;
+
+    private readonly Pipe _pipe = RentPipe();
     private readonly CancellationTokenSource _stop = new();
     private Task? _producer;
     private long _read;
@@ -62,6 +70,7 @@ internal sealed class MimeMessageStream : Stream
         set => throw new NotSupportedException();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -112,11 +121,21 @@ internal sealed class MimeMessageStream : Stream
 
     public override async ValueTask DisposeAsync()
     {
+        var first = !_disposed;
         var producer = Stop();
         if (producer is not null)
         {
             // Never faults; woken by the completed reader or the cancellation.
             await producer.ConfigureAwait(false);
+        }
+        if (first)
+        {
+            if (producer is null)
+            {
+                await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            }
+            // Both ends are complete and nothing uses the pipe any more.
+            ReturnPipe(_pipe);
         }
         _stop.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
@@ -130,6 +149,29 @@ internal sealed class MimeMessageStream : Stream
             Stop();
         }
         base.Dispose(disposing);
+    }
+
+    private static Pipe RentPipe()
+    {
+        if (IdlePipes.TryDequeue(out var pipe))
+        {
+            Interlocked.Decrement(ref s_idlePipes);
+            return pipe;
+        }
+        return new Pipe(Options);
+    }
+
+    private static void ReturnPipe(Pipe pipe)
+    {
+        pipe.Reset();
+        if (Interlocked.Increment(ref s_idlePipes) <= MaxIdlePipes)
+        {
+            IdlePipes.Enqueue(pipe);
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_idlePipes);
+        }
     }
 
     private Task? Stop()
@@ -159,7 +201,7 @@ internal sealed class MimeMessageStream : Stream
             {
                 var sink = new PipeSinkStream(_pipe.Writer, _size ?? long.MaxValue);
                 await _message.WriteToAsync(_format, sink, token).ConfigureAwait(false);
-                await sink.FlushAsync(token).ConfigureAwait(false);
+                await sink.FlushAllAsync(token).ConfigureAwait(false);
                 if (_size is { } size && sink.Written != size)
                 {
                     error = new MimeMessageChangedException(size, sink.Written, atLeast: false);

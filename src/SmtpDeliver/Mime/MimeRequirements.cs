@@ -79,11 +79,19 @@ internal static class MimeRequirements
         || HasInternationalLocalPart(message.ResentFrom) || HasInternationalLocalPart(message.ResentSender) || HasInternationalLocalPart(message.ResentReplyTo)
         || HasInternationalLocalPart(message.ResentTo) || HasInternationalLocalPart(message.ResentCc) || HasInternationalLocalPart(message.ResentBcc);
 
-    private static bool HasInternationalLocalPart(InternetAddressList list)
+    // By index, groups walked by hand: InternetAddressList.Mailboxes is an iterator, an allocation per list per message.
+    private static bool HasInternationalLocalPart(InternetAddressList list, int depth = 0)
     {
-        foreach (var mailbox in list.Mailboxes)
+        for (var i = 0; i < list.Count; i++)
         {
-            if (HasInternationalLocalPart(mailbox))
+            var found = list[i] switch
+            {
+                MailboxAddress mailbox => HasInternationalLocalPart(mailbox),
+                // RFC 5322 3.4: groups do not nest; a parsed message that nests them anyway is walked a little way.
+                GroupAddress group when depth < 8 => HasInternationalLocalPart(group.Members, depth + 1),
+                _ => false,
+            };
+            if (found)
             {
                 return true;
             }

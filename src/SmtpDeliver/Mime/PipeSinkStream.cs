@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace SmtpDeliver.Mime;
 
@@ -24,10 +25,26 @@ internal sealed class PipeSinkStream(PipeWriter writer, long expectedSize) : Str
         set => throw new NotSupportedException();
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Bytes appended before they are flushed to the reader: MimeKit writes in blocks of a few KiB, and a flush per
+    /// block would wake the reader (and make the writer wait) for each; one per 32 KiB is half a BDAT chunk.
+    /// </summary>
+    internal const int FlushThreshold = 32 * 1024;
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Account(buffer.Length);
-        var result = await writer.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        writer.Write(buffer.Span);
+        return writer.UnflushedBytes >= FlushThreshold ? FlushPipeAsync(cancellationToken) : ValueTask.CompletedTask;
+    }
+
+    // The token is not passed to the pipe: a waiting flush ends when the reader completes (disposed), which is how
+    // the writer is stopped, and a token registration per flush would cost an allocation each.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask FlushPipeAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         ThrowIfReaderGone(result);
     }
 
@@ -46,11 +63,13 @@ internal sealed class PipeSinkStream(PipeWriter writer, long expectedSize) : Str
 
     public override void WriteByte(byte value) => Write([value]);
 
-    public override async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        var result = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        ThrowIfReaderGone(result);
-    }
+    // MimeKit flushes after each part; the reader gains nothing from a flush of a few bytes, so only the threshold
+    // (or FlushAllAsync, at the end of the message) hands bytes over.
+    public override Task FlushAsync(CancellationToken cancellationToken) =>
+        writer.UnflushedBytes >= FlushThreshold ? FlushPipeAsync(cancellationToken).AsTask() : Task.CompletedTask;
+
+    /// <summary>Hands every byte written so far to the reader.</summary>
+    public ValueTask FlushAllAsync(CancellationToken cancellationToken) => FlushPipeAsync(cancellationToken);
 
     public override void Flush()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MimeKit;
 
 namespace SmtpDeliver.Mime;
@@ -36,7 +37,12 @@ public static class SmtpClientSessionMimeExtensions
     /// The transaction failed; when the message changed while it was sent, the connection is closed and the
     /// <see cref="Exception.InnerException"/> is a <see cref="MimeMessageChangedException"/>.
     /// </exception>
-    public static async Task<IReadOnlyList<SmtpResponse>> DeliverMessageAsync(this SmtpClientSession session, MimeMessage message, EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> recipients, MimeDeliveryOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<SmtpResponse>> DeliverMessageAsync(this SmtpClientSession session, MimeMessage message, EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> recipients, MimeDeliveryOptions? options = null, CancellationToken cancellationToken = default) =>
+        // A pooled state machine, as for SmtpClientSession.DeliverMultipleAsync.
+        DeliverMessageCoreAsync(session, message, mailFrom, recipients, options, cancellationToken).AsTask();
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<IReadOnlyList<SmtpResponse>> DeliverMessageCoreAsync(SmtpClientSession session, MimeMessage message, EnvelopeAddress mailFrom, IReadOnlyList<EnvelopeAddress> recipients, MimeDeliveryOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(message);

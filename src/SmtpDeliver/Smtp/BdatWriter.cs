@@ -42,7 +42,7 @@ internal sealed class BdatWriter : IDisposable
     public BdatWriter(Stream message, bool binary, long sizeHint = ChunkSize)
     {
         _message = message;
-        _lines = binary ? null : new DataWriter.StuffingState();
+        _lines = binary ? null : new DataWriter.StuffingState(recordDots: false);
         _buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(sizeHint + 1, 1, ChunkSize + 1));
     }
 

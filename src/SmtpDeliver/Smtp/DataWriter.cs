@@ -91,6 +91,11 @@ internal static class DataWriter
     internal sealed class StuffingState
     {
         private readonly List<int> _dots = [];
+        // BDAT has no dot-stuffing (RFC 3030 2): its scan only checks the line ends.
+        private readonly bool _recordDots;
+
+        /// <summary>A scan from the start of a message; <paramref name="recordDots"/> false for line checks only (BDAT).</summary>
+        public StuffingState(bool recordDots = true) => _recordDots = recordDots;
         private bool _atLineStart = true;
         private bool _afterCr;
 
@@ -125,7 +130,7 @@ internal static class DataWriter
                 {
                     _atLineStart = false;
                     // RFC 5321 4.5.2: transparency.
-                    if (chunk[i] == '.')
+                    if (chunk[i] == '.' && _recordDots)
                     {
                         _dots.Add(i);
                     }

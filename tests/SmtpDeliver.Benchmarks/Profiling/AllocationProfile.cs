@@ -21,6 +21,35 @@ internal static class AllocationProfile
         var size = Option(args, "--size", 1024);
         var recipients = Option(args, "--rcpts", 1);
         var count = Option(args, "--count", 100_000);
+        if (args.Contains("--stream-only"))
+        {
+            var m = new Workload(BenchMessage.Create(size), 1).Mime;
+            var format = new MimeKit.FormatOptions { NewLineFormat = MimeKit.NewLineFormat.Dos, EnsureNewLine = true };
+            var buf = new byte[65537];
+            async Task OneAsync()
+            {
+                await using var st = new SmtpDeliver.Mime.MimeMessageStream(m, format, null);
+                while (await st.ReadAtLeastAsync(buf, buf.Length, false) > 0)
+                {
+                }
+            }
+            for (var i = 0; i < 200; i++)
+            {
+                await OneAsync();
+            }
+            using var l = new AllocationSampler();
+            var b = GC.GetTotalAllocatedBytes(true);
+            for (var i = 0; i < count; i++)
+            {
+                await OneAsync();
+            }
+            Console.WriteLine((GC.GetTotalAllocatedBytes(true) - b) / (double)count);
+            foreach (var (type, samples) in l.Samples.OrderByDescending(kv => kv.Value).Take(10))
+            {
+                Console.WriteLine($"{samples} {type}");
+            }
+            return 0;
+        }
         var certificate = Path.Combine(Path.GetTempPath(), $"smtpdeliver-bench-{Environment.ProcessId}.pfx");
         using (var generated = SinkHost.CreateCertificate("mx.bench.example"))
         {
