@@ -1,0 +1,204 @@
+using MimeKit;
+using SmtpDeliver.Mime;
+using SmtpDeliver.Names;
+
+namespace SmtpDeliver.Tests.Mime;
+
+/// <summary>
+/// Issue 13: over pipelined BDAT a MimeKit message is written once, straight into the chunks. Its SIZE and BODY
+/// come from the first chunk when it holds the whole message; a larger one goes without SIZE, with BODY=8BITMIME
+/// when offered, and an 8-bit octet past the first chunk stops it before LAST when 8BITMIME is not offered.
+/// </summary>
+public class MimeUnmeasuredBdatTests
+{
+    private static readonly SmtpSessionOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)) };
+
+    private static async Task<SmtpClientSession> ConnectAsync(ScriptedSmtpServer s) =>
+        await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
+
+    private static async Task GreetAsync(ServerSession ss, params string[] extensions)
+    {
+        await ss.WriteLineAsync("220 mx.example");
+        await ss.ExpectAsync("EHLO localhost");
+        string[] all = ["mx.example", "PIPELINING", "CHUNKING", "SIZE 100000000", .. extensions];
+        for (var i = 0; i < all.Length; i++)
+        {
+            await ss.WriteLineAsync((i == all.Length - 1 ? "250 " : "250-") + all[i]);
+        }
+    }
+
+    private static MimeMessage Text(int lines, string? eightBitLine = null)
+    {
+        var m = new MimeMessage();
+        m.From.Add(MailboxAddress.Parse("a@example.org"));
+        m.To.Add(MailboxAddress.Parse("b@example.org"));
+        m.Subject = "chunks";
+        var body = new System.Text.StringBuilder();
+        for (var i = 0; i < lines; i++)
+        {
+            body.Append("line ").Append(i).Append(' ').Append('x', 60).Append('\n');
+        }
+        if (eightBitLine is not null)
+        {
+            body.Append(eightBitLine).Append('\n');
+        }
+        // 8bit as the part's encoding, so MimeKit writes the octets as they are.
+        m.Body = new TextPart("plain") { Text = body.ToString(), ContentTransferEncoding = eightBitLine is null ? ContentEncoding.SevenBit : ContentEncoding.EightBit };
+        return m;
+    }
+
+    /// <summary>Reads BDAT chunks (answering each with 250) until the one with LAST; returns the joined data.</summary>
+    private static async Task<(byte[] Data, List<string> Commands)> ReadChunksAsync(ServerSession ss)
+    {
+        var data = new MemoryStream();
+        var commands = new List<string>();
+        while (true)
+        {
+            var line = await ss.ReadLineAsync() ?? throw new InvalidOperationException("connection closed");
+            commands.Add(line);
+            var parts = line.Split(' ');
+            Assert.Equal("BDAT", parts[0]);
+            data.Write(await ss.ReadExactAsync(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)));
+            await ss.WriteLineAsync("250 chunk");
+            if (parts.Length == 3 && parts[2] == "LAST")
+            {
+                return (data.ToArray(), commands);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Message_of_one_chunk_gets_its_exact_size_and_body_from_that_chunk(bool eightBit)
+    {
+        var m = Text(100, eightBit ? "Grüße" : null);
+        var expected = MimeWire.Serialise(m);
+        Assert.True(expected.Length < BdatWriter.ChunkSize);
+        byte[]? received = null;
+        List<string>? commands = null;
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await GreetAsync(ss, "8BITMIME");
+            await ss.ExpectAsync($"MAIL FROM:<a@example.org> SIZE={expected.Length} BODY={(eightBit ? "8BITMIME" : "7BIT")}");
+            await ss.ExpectAsync("RCPT TO:<b@example.org>");
+            await ss.WriteLineAsync("250 ok");
+            await ss.WriteLineAsync("250 ok");
+            (received, commands) = await ReadChunksAsync(ss);
+            await ss.ExpectAsync("QUIT");
+            await ss.WriteLineAsync("221 bye");
+        });
+        await using (var c = await ConnectAsync(s))
+        {
+            var r = await c.DeliverMessageAsync(m);
+            Assert.True(r.Single().IsSuccess);
+            await c.CloseAsync();
+        }
+        await s.CompletionAsync();
+        Assert.Equal([$"BDAT {expected.Length} LAST"], commands);
+        Assert.Equal(expected, received);
+    }
+
+    [Fact]
+    public async Task Larger_message_goes_in_chunks_without_size_and_with_8bitmime_when_offered()
+    {
+        var m = Text(3000);
+        var expected = MimeWire.Serialise(m);
+        Assert.True(expected.Length > 2 * BdatWriter.ChunkSize);
+        byte[]? received = null;
+        List<string>? commands = null;
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await GreetAsync(ss, "8BITMIME");
+            // RFC 1870 6: SIZE is optional; the rest of the message was unseen, so BODY=8BITMIME (valid for 7-bit).
+            await ss.ExpectAsync("MAIL FROM:<a@example.org> BODY=8BITMIME");
+            await ss.ExpectAsync("RCPT TO:<b@example.org>");
+            await ss.WriteLineAsync("250 ok");
+            await ss.WriteLineAsync("250 ok");
+            (received, commands) = await ReadChunksAsync(ss);
+            await ss.ExpectAsync("QUIT");
+            await ss.WriteLineAsync("221 bye");
+        });
+        await using (var c = await ConnectAsync(s))
+        {
+            await c.DeliverMessageAsync(m);
+            await c.CloseAsync();
+        }
+        await s.CompletionAsync();
+        Assert.Equal(expected, received);
+        Assert.Equal($"BDAT {BdatWriter.ChunkSize}", commands![0]);
+        Assert.Equal($"BDAT {expected.Length % BdatWriter.ChunkSize} LAST", commands[^1]);
+    }
+
+    [Fact]
+    public async Task Measure_first_gives_the_larger_message_its_exact_size()
+    {
+        var m = Text(3000);
+        var expected = MimeWire.Serialise(m);
+        byte[]? received = null;
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await GreetAsync(ss, "8BITMIME");
+            await ss.ExpectAsync($"MAIL FROM:<a@example.org> SIZE={expected.Length} BODY=7BIT");
+            await ss.ExpectAsync("RCPT TO:<b@example.org>");
+            await ss.WriteLineAsync("250 ok");
+            await ss.WriteLineAsync("250 ok");
+            (received, _) = await ReadChunksAsync(ss);
+            await ss.ExpectAsync("QUIT");
+            await ss.WriteLineAsync("221 bye");
+        });
+        await using (var c = await ConnectAsync(s))
+        {
+            await c.DeliverMessageAsync(m, new MimeDeliveryOptions { MeasureFirst = true });
+            await c.CloseAsync();
+        }
+        await s.CompletionAsync();
+        Assert.Equal(expected, received);
+    }
+
+    [Fact]
+    public async Task Eight_bit_octet_after_the_first_chunk_without_8bitmime_stops_before_last_and_the_session_goes_on()
+    {
+        // 3,000 lines of 7-bit text, then one 8-bit line: the first chunk is all 7-bit, so the transaction starts
+        // without BODY (the server offers no 8BITMIME); the 8-bit chunk must never be sent, nor any LAST.
+        var m = Text(3000, "Grüße");
+        var commands = new List<string>();
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await GreetAsync(ss);
+            await ss.ExpectAsync("MAIL FROM:<a@example.org>");
+            await ss.ExpectAsync("RCPT TO:<b@example.org>");
+            await ss.WriteLineAsync("250 ok");
+            await ss.WriteLineAsync("250 ok");
+            while (true)
+            {
+                var line = await ss.ReadLineAsync() ?? throw new InvalidOperationException("connection closed");
+                commands.Add(line);
+                if (!line.StartsWith("BDAT ", StringComparison.Ordinal))
+                {
+                    break;
+                }
+                await ss.ReadExactAsync(int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
+                await ss.WriteLineAsync("250 chunk");
+            }
+            // The unfinished transaction is dropped with RSET before anything else.
+            Assert.Equal("RSET", commands[^1]);
+            await ss.WriteLineAsync("250 reset");
+            await ss.ExpectAsync("QUIT");
+            await ss.WriteLineAsync("221 bye");
+        });
+        await using (var c = await ConnectAsync(s))
+        {
+            var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverMessageAsync(m));
+            Assert.Equal(SmtpErrorReason.EightBitMimeUnsupported, e.Reason);
+            Assert.True(e.Permanent);
+            Assert.False(e.DeliveryUncertain);
+            Assert.False(e.MessageDataSent);
+            await c.ResetAsync();
+            await c.CloseAsync();
+        }
+        await s.CompletionAsync();
+        Assert.DoesNotContain(commands, l => l.EndsWith(" LAST", StringComparison.Ordinal));
+        Assert.Equal($"BDAT {BdatWriter.ChunkSize}", commands[0]);
+    }
+}
