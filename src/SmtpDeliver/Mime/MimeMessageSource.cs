@@ -91,6 +91,18 @@ internal sealed class MimeMessageSource
         {
             requirements |= DeliveryRequirements.SmtpUtf8;
         }
+        var format = FormatFor((requirements & DeliveryRequirements.SmtpUtf8) != 0, hideBcc);
+        return (format, requirements);
+    }
+
+    // The four ways a message is written, made once: a FormatOptions (with its hidden-header set) per message would be
+    // a few hundred bytes each time. MimeKit only reads the options it is given, and nothing here changes them.
+    private static readonly FormatOptions[] Formats = [NewFormat(false, false), NewFormat(false, true), NewFormat(true, false), NewFormat(true, true)];
+
+    private static FormatOptions FormatFor(bool international, bool hideBcc) => Formats[(international ? 2 : 0) + (hideBcc ? 1 : 0)];
+
+    private static FormatOptions NewFormat(bool international, bool hideBcc)
+    {
         var format = new FormatOptions
         {
             // RFC 5321 2.3.8: lines end with CRLF; the last one too (DATA's end marker follows it).
@@ -98,14 +110,14 @@ internal sealed class MimeMessageSource
             EnsureNewLine = true,
             // RFC 6532 3.2: UTF-8 header values only when the transaction is SMTPUTF8 anyway; otherwise
             // MimeKit keeps RFC 2047 encoded words and A-label domains.
-            International = (requirements & DeliveryRequirements.SmtpUtf8) != 0,
+            International = international,
         };
         if (hideBcc)
         {
             format.HiddenHeaders.Add(HeaderId.Bcc);
             format.HiddenHeaders.Add(HeaderId.ResentBcc);
         }
-        return (format, requirements);
+        return format;
     }
 
     // The measuring pass keeps no bytes: MimeKit writes through a counting filter into Stream.Null.

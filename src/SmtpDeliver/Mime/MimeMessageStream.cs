@@ -188,9 +188,11 @@ internal sealed class MimeMessageStream : Stream
 
     // Writes the message into the pipe; every failure, including a size that differs from the measured one,
     // completes the writer with it, so the reader's next read throws it and the task itself never faults.
+    // It starts inside the first read and runs until the pipe is full (or the message written): a message that
+    // fits is written without a thread switch or a task of its own, and a larger one goes on when the reader frees
+    // room.
     private async Task ProduceAsync()
     {
-        await Task.Yield();
         Exception? error = null;
         try
         {
