@@ -16,9 +16,13 @@ namespace SmtpDeliver.Mime;
 /// </summary>
 internal sealed class MimeMessageStream : Stream
 {
-    /// <summary>The writer waits when this many bytes are unread.</summary>
-    internal const int PauseThreshold = 64 * 1024;
-    private const int ResumeThreshold = 32 * 1024;
+    /// <summary>
+    /// The writer waits when this many bytes are unread: two BDAT chunks, so MimeKit can write the next chunk
+    /// while the session sends one. Each wait suspends MimeKit's whole chain of asynchronous writers (about a
+    /// kilobyte of state machines), so a message below this size is written without any.
+    /// </summary>
+    internal const int PauseThreshold = 2 * BdatWriter.ChunkSize;
+    private const int ResumeThreshold = BdatWriter.ChunkSize;
     private const int SegmentSize = 16 * 1024;
 
     private static readonly PipeOptions Options = new(
