@@ -62,7 +62,8 @@ public sealed partial class SmtpClientSession
         }
         chunks.AppendFilled(_transport);
 
-        using var progress = new BdatProgress();
+        var progress = Interlocked.Exchange(ref _idleBdatProgress, null) ?? new BdatProgress();
+        using var progressReturn = new BdatProgressReturn(this, progress);
         // The size-based bound of the whole data phase and the per-block limit, as for DATA (the envelope
         // shares the first write). Of unknown size, the message is bounded by the server's SIZE limit, if any.
         var bound = messageSize >= 0 ? messageSize : Extensions.MaxSize > 0 ? Extensions.MaxSize : long.MaxValue;
@@ -192,6 +193,29 @@ public sealed partial class SmtpClientSession
             throw _transport.Break(SmtpErrorReason.Protocol, SmtpCommand.Bdat, "bdat writer ended without the last chunk", string.Empty, null);
         }
         return Delivered(finalReply, chunks, responses);
+    }
+
+    // The progress object of the last pipelined BDAT transaction, kept for the next one (see BdatProgress.Reset).
+    private BdatProgress? _idleBdatProgress;
+
+    /// <summary>
+    /// Hands a transaction's <see cref="BdatProgress"/> back to the session when its writer has ended (the normal
+    /// case: the reader always waits for it), else disposes it. A struct: the using statement allocates nothing.
+    /// </summary>
+    private readonly struct BdatProgressReturn(SmtpClientSession session, BdatProgress progress) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (progress.WriterHasEnded)
+            {
+                progress.Reset();
+                Volatile.Write(ref session._idleBdatProgress, progress);
+            }
+            else
+            {
+                progress.Dispose();
+            }
+        }
     }
 
     /// <summary>

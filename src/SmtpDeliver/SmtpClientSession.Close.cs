@@ -208,6 +208,7 @@ public sealed partial class SmtpClientSession
         if (Volatile.Read(ref _aborted) != 0 && Interlocked.Exchange(ref _released, 1) == 0)
         {
             _transport.ReleaseBuffers();
+            Interlocked.Exchange(ref _idleBdatProgress, null)?.Dispose();
         }
     }
 }

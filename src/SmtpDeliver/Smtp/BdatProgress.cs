@@ -15,6 +15,7 @@ internal sealed class BdatProgress : IDisposable
     private int _written;
     private int _stop;
     private int _lastWritten;
+    private int _writerEnded;
 
     /// <summary>True once the chunk with LAST was written whole: the whole message was sent.</summary>
     public bool LastWritten => Volatile.Read(ref _lastWritten) != 0;
@@ -41,8 +42,35 @@ internal sealed class BdatProgress : IDisposable
         _signals.Release();
     }
 
-    /// <summary>The writer has ended, whatever the reason; called once.</summary>
-    public void WriterEnded() => _signals.Release();
+    /// <summary>The writer has ended, whatever the reason; called once, as the writer's last use of this object.</summary>
+    public void WriterEnded()
+    {
+        Volatile.Write(ref _writerEnded, 1);
+        _signals.Release();
+    }
+
+    /// <summary>True once the writer has ended: only the reader still uses this object.</summary>
+    public bool WriterHasEnded => Volatile.Read(ref _writerEnded) != 0;
+
+    /// <summary>
+    /// Makes this object as new, for the session's next transaction (one per message would be an allocation each,
+    /// with its semaphore). Only once the writer has ended and the reader is done with it.
+    /// </summary>
+    public void Reset()
+    {
+        if (!WriterHasEnded)
+        {
+            throw new InvalidOperationException("the bdat writer is still running");
+        }
+        // Signals the reader did not take (it stops reading at LAST or at an error) are dropped; Wait(0) never blocks.
+        while (_signals.Wait(0))
+        {
+        }
+        _written = 0;
+        _stop = 0;
+        _lastWritten = 0;
+        _writerEnded = 0;
+    }
 
     /// <summary>Waits until chunk <paramref name="index"/> (from 0) is written (true) or the writer ended without writing it (false).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

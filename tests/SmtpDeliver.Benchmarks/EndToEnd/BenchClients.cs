@@ -38,15 +38,15 @@ internal sealed class Workload
 /// SmtpDeliver's <see cref="SmtpClientSession"/> on one reused connection, from bytes or from the MimeMessage; the
 /// addresses parsed once, as MailKit's are (<see cref="MailKitClient"/>).
 /// </summary>
-internal sealed class SessionClient(SmtpClientSession session, Workload work, bool mime) : IBenchClient
+internal sealed class SessionClient(SmtpClientSession session, Workload work, bool mime, MimeDeliveryOptions? mimeOptions = null) : IBenchClient
 {
     private readonly EnvelopeAddress _from = EnvelopeAddress.Parse(Workload.Sender);
     private readonly EnvelopeAddress[] _to = work.Recipients.Select(EnvelopeAddress.Parse).ToArray();
 
-    public static async Task<IBenchClient> OpenAsync(int port, bool tls, Workload work, bool mime = false)
+    public static async Task<IBenchClient> OpenAsync(int port, bool tls, Workload work, bool mime = false, MimeDeliveryOptions? mimeOptions = null)
     {
         var session = await SmtpClientSession.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), Options(tls));
-        return new SessionClient(session, work, mime);
+        return new SessionClient(session, work, mime, mimeOptions);
     }
 
     public static SmtpSessionOptions Options(bool tls) => new()
@@ -62,7 +62,7 @@ internal sealed class SessionClient(SmtpClientSession session, Workload work, bo
         for (var i = 0; i < count; i++)
         {
             var responses = mime
-                ? await session.DeliverMessageAsync(work.Mime, _from, _to)
+                ? await session.DeliverMessageAsync(work.Mime, _from, _to, mimeOptions)
                 : await session.DeliverMultipleAsync(_from, _to, work.Bytes.Length, new MemoryStream(work.Bytes, writable: false));
             if (!responses.All(r => r.IsSuccess))
             {
