@@ -65,10 +65,11 @@ public sealed partial class SmtpClientSession
         var progress = Interlocked.Exchange(ref _idleBdatProgress, null) ?? new BdatProgress();
         using var progressReturn = new BdatProgressReturn(this, progress);
         // The size-based bound of the whole data phase and the per-block limit, as for DATA (the envelope
-        // shares the first write). Of unknown size, the message is bounded by the server's SIZE limit, if any.
-        var bound = messageSize >= 0 ? messageSize : Extensions.MaxSize > 0 ? Extensions.MaxSize : long.MaxValue;
-        _transport.StartDataDeadline(_timeouts.DataPhase(bound), _timeouts.DataBlock);
-        var write = WriteChunksAsync(chunks, firstIsLast, progress, cancellationToken);
+        // shares the first write). Of unknown size, the bound starts from the first chunk and grows with each
+        // further one, so it ends where a known size would have put it.
+        var sizeUnknown = messageSize == UnknownSize;
+        _transport.StartDataDeadline(_timeouts.DataPhase(sizeUnknown ? chunks.Written : messageSize), _timeouts.DataBlock);
+        var write = WriteChunksAsync(chunks, firstIsLast, progress, sizeUnknown, cancellationToken);
 
         Reply? mail = null;
         var responses = new SmtpResponse[rcptTo.Count];
@@ -258,7 +259,7 @@ public sealed partial class SmtpClientSession
     /// in step); throws the write's <see cref="SmtpException"/> or <see cref="OperationCanceledException"/>.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Exception?> WriteChunksAsync(BdatWriter chunks, bool last, BdatProgress progress, CancellationToken cancellationToken)
+    private async ValueTask<Exception?> WriteChunksAsync(BdatWriter chunks, bool last, BdatProgress progress, bool growDeadline, CancellationToken cancellationToken)
     {
         try
         {
@@ -270,6 +271,7 @@ public sealed partial class SmtpClientSession
                 {
                     return null;
                 }
+                var before = chunks.Written;
                 try
                 {
                     last = await chunks.AppendNextAsync(_transport, cancellationToken).ConfigureAwait(false);
@@ -277,6 +279,10 @@ public sealed partial class SmtpClientSession
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     return e;
+                }
+                if (growDeadline)
+                {
+                    _transport.ExtendDataDeadline(_timeouts.DataTime(chunks.Written - before));
                 }
                 if (progress.StopRequested)
                 {

@@ -63,6 +63,14 @@ public sealed record SmtpTimeouts
         return seconds >= MaxTimerSeconds ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds);
     }
 
+    /// <summary>
+    /// How much longer the DATA phase may take for <paramref name="bytes"/> more bytes, at
+    /// <see cref="MinimumDataRate"/>: the phase of a message whose size is learnt as it is sent grows by this per
+    /// chunk, to the same bound <see cref="DataPhase"/> gives a message of known size.
+    /// </summary>
+    internal TimeSpan DataTime(long bytes) =>
+        MinimumDataRate <= 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(Math.Min((double)Math.Max(0, bytes) / MinimumDataRate, MaxTimerSeconds));
+
     /// <summary>The longest timer .NET can arm (uint.MaxValue - 1 milliseconds).</summary>
     internal const double MaxTimerSeconds = 4_294_967.294;
 

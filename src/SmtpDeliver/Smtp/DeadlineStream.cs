@@ -58,6 +58,23 @@ internal sealed class DeadlineStream : Stream
         _perWrite = perWrite;
     }
 
+    /// <summary>Moves the current write deadline <paramref name="more"/> later (an infinite deadline stays infinite).</summary>
+    public void ExtendWriteDeadline(TimeSpan more)
+    {
+        if (_writeDeadline == long.MaxValue)
+        {
+            return;
+        }
+        if (more == Timeout.InfiniteTimeSpan || more.TotalSeconds >= SmtpTimeouts.MaxTimerSeconds)
+        {
+            _writeDeadline = long.MaxValue;
+            return;
+        }
+        var ticks = (long)(Math.Max(0, more.TotalSeconds) * _time.TimestampFrequency);
+        _writeDeadline = ticks > long.MaxValue - _writeDeadline ? long.MaxValue : _writeDeadline + ticks;
+        _writeSpan += more;
+    }
+
     /// <summary>A deadline for the whole session that no read or write may pass; <c>null</c> for none.</summary>
     public void SetSessionDeadline(TimeSpan? remaining) => _sessionDeadline = remaining is { } r ? Deadline(r) : long.MaxValue;
 

@@ -334,6 +334,9 @@ internal sealed class SmtpTransport : IDisposable
     /// <summary>Bounds the data writer's writes: <paramref name="total"/> for all of them, <paramref name="perWrite"/> for each.</summary>
     public void StartDataDeadline(TimeSpan total, TimeSpan perWrite) => _io.StartWriteDeadline(total, perWrite);
 
+    /// <summary>Moves the data writer's overall deadline <paramref name="more"/> later (a message whose size is learnt as it is sent).</summary>
+    public void ExtendDataDeadline(TimeSpan more) => _io.ExtendWriteDeadline(more);
+
     /// <summary>A deadline for the whole session that no read or write may pass; <c>null</c> for none.</summary>
     public void SetSessionDeadline(TimeSpan? remaining) => _io.SetSessionDeadline(remaining);
 
