@@ -9,10 +9,7 @@ namespace SmtpDeliver.Tests.Mime;
 /// <summary>Issue 13: a MimeKit message delivered over a session, streamed, envelope from the message.</summary>
 public class MimeSessionDeliveryTests
 {
-    private static readonly SmtpSessionOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)) };
-
-    private static async Task<SmtpClientSession> ConnectAsync(ScriptedSmtpServer s) =>
-        await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
+    private static Task<SmtpClientSession> ConnectAsync(ScriptedSmtpServer s) => MimeWire.ConnectAsync(s);
 
     private static async Task GreetAsync(ServerSession ss, params string[] extensions)
     {

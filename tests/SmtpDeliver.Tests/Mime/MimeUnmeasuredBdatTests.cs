@@ -1,6 +1,5 @@
 using MimeKit;
 using SmtpDeliver.Mime;
-using SmtpDeliver.Names;
 
 namespace SmtpDeliver.Tests.Mime;
 
@@ -11,11 +10,6 @@ namespace SmtpDeliver.Tests.Mime;
 /// </summary>
 public class MimeUnmeasuredBdatTests
 {
-    private static readonly SmtpSessionOptions Fast = new() { Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)) };
-
-    private static async Task<SmtpClientSession> ConnectAsync(ScriptedSmtpServer s) =>
-        await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), Fast with { TlsMode = TlsMode.None, EnforcePkix = false, EhloHostname = Domain.Parse("localhost"), RemoteHostname = default });
-
     private static async Task GreetAsync(ServerSession ss, params string[] extensions)
     {
         await ss.WriteLineAsync("220 mx.example");
@@ -67,6 +61,35 @@ public class MimeUnmeasuredBdatTests
         }
     }
 
+    /// <summary>
+    /// Delivers <paramref name="m"/> over a server offering PIPELINING, CHUNKING, SIZE and 8BITMIME that expects
+    /// <paramref name="mail"/> as the MAIL line; returns the data received and the BDAT lines.
+    /// </summary>
+    private static async Task<(byte[] Data, List<string> Commands)> DeliverAsync(MimeMessage m, string mail, MimeDeliveryOptions? options = null)
+    {
+        byte[]? received = null;
+        List<string>? commands = null;
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await GreetAsync(ss, "8BITMIME");
+            await ss.ExpectAsync(mail);
+            await ss.ExpectAsync("RCPT TO:<b@example.org>");
+            await ss.WriteLineAsync("250 ok");
+            await ss.WriteLineAsync("250 ok");
+            (received, commands) = await ReadChunksAsync(ss);
+            await ss.ExpectAsync("QUIT");
+            await ss.WriteLineAsync("221 bye");
+        });
+        await using (var c = await MimeWire.ConnectAsync(s))
+        {
+            var r = await c.DeliverMessageAsync(m, options);
+            Assert.True(r.Single().IsSuccess);
+            await c.CloseAsync();
+        }
+        await s.CompletionAsync();
+        return (received!, commands!);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -75,26 +98,7 @@ public class MimeUnmeasuredBdatTests
         var m = Text(100, eightBit ? "Grüße" : null);
         var expected = MimeWire.Serialise(m);
         Assert.True(expected.Length < BdatWriter.ChunkSize);
-        byte[]? received = null;
-        List<string>? commands = null;
-        await using var s = ScriptedSmtpServer.Start(async ss =>
-        {
-            await GreetAsync(ss, "8BITMIME");
-            await ss.ExpectAsync($"MAIL FROM:<a@example.org> SIZE={expected.Length} BODY={(eightBit ? "8BITMIME" : "7BIT")}");
-            await ss.ExpectAsync("RCPT TO:<b@example.org>");
-            await ss.WriteLineAsync("250 ok");
-            await ss.WriteLineAsync("250 ok");
-            (received, commands) = await ReadChunksAsync(ss);
-            await ss.ExpectAsync("QUIT");
-            await ss.WriteLineAsync("221 bye");
-        });
-        await using (var c = await ConnectAsync(s))
-        {
-            var r = await c.DeliverMessageAsync(m);
-            Assert.True(r.Single().IsSuccess);
-            await c.CloseAsync();
-        }
-        await s.CompletionAsync();
+        var (received, commands) = await DeliverAsync(m, $"MAIL FROM:<a@example.org> SIZE={expected.Length} BODY={(eightBit ? "8BITMIME" : "7BIT")}");
         Assert.Equal([$"BDAT {expected.Length} LAST"], commands);
         Assert.Equal(expected, received);
     }
@@ -105,28 +109,10 @@ public class MimeUnmeasuredBdatTests
         var m = Text(3000);
         var expected = MimeWire.Serialise(m);
         Assert.True(expected.Length > 2 * BdatWriter.ChunkSize);
-        byte[]? received = null;
-        List<string>? commands = null;
-        await using var s = ScriptedSmtpServer.Start(async ss =>
-        {
-            await GreetAsync(ss, "8BITMIME");
-            // RFC 1870 6: SIZE is optional; the rest of the message was unseen, so BODY=8BITMIME (valid for 7-bit).
-            await ss.ExpectAsync("MAIL FROM:<a@example.org> BODY=8BITMIME");
-            await ss.ExpectAsync("RCPT TO:<b@example.org>");
-            await ss.WriteLineAsync("250 ok");
-            await ss.WriteLineAsync("250 ok");
-            (received, commands) = await ReadChunksAsync(ss);
-            await ss.ExpectAsync("QUIT");
-            await ss.WriteLineAsync("221 bye");
-        });
-        await using (var c = await ConnectAsync(s))
-        {
-            await c.DeliverMessageAsync(m);
-            await c.CloseAsync();
-        }
-        await s.CompletionAsync();
+        // RFC 1870 6: SIZE is optional; the rest of the message was unseen, so BODY=8BITMIME (valid for 7-bit).
+        var (received, commands) = await DeliverAsync(m, "MAIL FROM:<a@example.org> BODY=8BITMIME");
         Assert.Equal(expected, received);
-        Assert.Equal($"BDAT {BdatWriter.ChunkSize}", commands![0]);
+        Assert.Equal($"BDAT {BdatWriter.ChunkSize}", commands[0]);
         Assert.Equal($"BDAT {expected.Length % BdatWriter.ChunkSize} LAST", commands[^1]);
     }
 
@@ -135,24 +121,7 @@ public class MimeUnmeasuredBdatTests
     {
         var m = Text(3000);
         var expected = MimeWire.Serialise(m);
-        byte[]? received = null;
-        await using var s = ScriptedSmtpServer.Start(async ss =>
-        {
-            await GreetAsync(ss, "8BITMIME");
-            await ss.ExpectAsync($"MAIL FROM:<a@example.org> SIZE={expected.Length} BODY=7BIT");
-            await ss.ExpectAsync("RCPT TO:<b@example.org>");
-            await ss.WriteLineAsync("250 ok");
-            await ss.WriteLineAsync("250 ok");
-            (received, _) = await ReadChunksAsync(ss);
-            await ss.ExpectAsync("QUIT");
-            await ss.WriteLineAsync("221 bye");
-        });
-        await using (var c = await ConnectAsync(s))
-        {
-            await c.DeliverMessageAsync(m, new MimeDeliveryOptions { MeasureFirst = true });
-            await c.CloseAsync();
-        }
-        await s.CompletionAsync();
+        var (received, _) = await DeliverAsync(m, $"MAIL FROM:<a@example.org> SIZE={expected.Length} BODY=7BIT", new MimeDeliveryOptions { MeasureFirst = true });
         Assert.Equal(expected, received);
     }
 
@@ -187,7 +156,7 @@ public class MimeUnmeasuredBdatTests
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 bye");
         });
-        await using (var c = await ConnectAsync(s))
+        await using (var c = await MimeWire.ConnectAsync(s))
         {
             var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverMessageAsync(m));
             Assert.Equal(SmtpErrorReason.EightBitMimeUnsupported, e.Reason);

@@ -5,6 +5,17 @@ namespace SmtpDeliver.Tests.Mime;
 /// <summary>What the tests compare with: MimeKit's own serialisation with CRLF, and its DATA form.</summary>
 internal static class MimeWire
 {
+    /// <summary>A plain session to a scripted server (EHLO localhost, 30 s timeouts).</summary>
+    public static async Task<SmtpClientSession> ConnectAsync(ScriptedSmtpServer s) =>
+        await SmtpClientSession.ConnectAsync(await s.ConnectAsync(), new SmtpSessionOptions
+        {
+            Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(30)),
+            TlsMode = TlsMode.None,
+            EnforcePkix = false,
+            EhloHostname = SmtpDeliver.Names.Domain.Parse("localhost"),
+            RemoteHostname = default,
+        });
+
     public static byte[] Serialise(MimeMessage message, bool hideBcc = false, bool international = false)
     {
         var options = new FormatOptions { NewLineFormat = NewLineFormat.Dos, International = international };
