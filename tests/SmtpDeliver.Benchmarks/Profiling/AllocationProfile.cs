@@ -7,7 +7,7 @@ using SmtpDeliver.Benchmarks.EndToEnd;
 namespace SmtpDeliver.Benchmarks.Profiling;
 
 /// <summary>
-/// <c>alloc [--mime] [--tls] [--no-chunking] [--size N] [--rcpts N] [--count N]</c>: sends one message many times on a reused connection to
+/// <c>alloc [--mime | --deliverer] [--tls] [--no-chunking] [--size N] [--rcpts N] [--count N]</c>: sends one message many times on a reused connection to
 /// the sink (a child process) and prints what the client allocated per message, by type, from the runtime's
 /// allocation samples (one sample about every 100 KB allocated, so a type's share of samples is its share of bytes).
 /// </summary>
@@ -58,7 +58,9 @@ internal static class AllocationProfile
         await using var sink = SinkProcess.Start(certificate);
         var port = await sink.NewAsync(tls, chunking);
         var work = new Workload(BenchMessage.Create(size), recipients);
-        await using var client = await SessionClient.OpenAsync(port, tls, work, mime);
+        await using var client = args.Contains("--deliverer")
+            ? DelivererClient.Open(port, work, parallel: 1, reuse: true)
+            : await SessionClient.OpenAsync(port, tls, work, mime);
         await client.RunAsync(2_000);
 
         using var listener = new AllocationSampler();
@@ -67,7 +69,7 @@ internal static class AllocationProfile
         var perMessage = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)count;
         listener.Stop();
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} messages of {size} bytes, {recipients} recipient(s), {(mime ? "MimeMessage" : "bytes")}, {(tls ? "STARTTLS" : "plain")}, {(chunking ? "BDAT" : "DATA")}: {perMessage:F0} bytes allocated per message"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} messages of {size} bytes, {recipients} recipient(s), {(args.Contains("--deliverer") ? "Deliverer" : mime ? "MimeMessage" : "bytes")}, {(tls ? "STARTTLS" : "plain")}, {(chunking ? "BDAT" : "DATA")}: {perMessage:F0} bytes allocated per message"));
         var total = listener.Samples.Values.Sum();
         foreach (var (type, samples) in listener.Samples.OrderByDescending(kv => kv.Value).Take(40))
         {
