@@ -39,6 +39,12 @@ public sealed partial class SmtpClientSession
     {
         ThrowIfUnasked(SmtpCommand.MailFrom);
         using var chunks = new BdatWriter(message, (requirements & DeliveryRequirements.BinaryMime) != 0, messageSize >= 0 ? messageSize : BdatWriter.ChunkSize);
+        if (messageSize == UnknownSize && Extensions.Size && Extensions.MaxSize > 0)
+        {
+            // RFC 1870 6: a message of unknown size is held to the server's limit chunk by chunk; the chunk that would
+            // pass it is not sent (nor LAST), as a known size over the limit is refused before MAIL.
+            chunks.SizeLimit = Extensions.MaxSize;
+        }
         // The first chunk is read before the envelope is composed: for a message of unknown size it tells the
         // size and 8-bit content when the message fits in it.
         bool firstIsLast;
@@ -148,6 +154,15 @@ public sealed partial class SmtpClientSession
                 // As with DATA: cancelled while the server judged the whole message, so the outcome is uncertain.
                 throw CanceledAfterData(e, responses[..rcptRead]);
             }
+            throw;
+        }
+        catch (Exception)
+        {
+            // Anything else (a failing logger, a bug): the writer must end before its buffers, the message stream and
+            // the progress object are released, or they would be reused while it still writes.
+            progress.Stop();
+            _transport.Broken = true;
+            await ObserveChunkWriterAsync(write).ConfigureAwait(false);
             throw;
         }
         var (messageError, writeError, writeCanceled) = await ObserveChunkWriterAsync(write).ConfigureAwait(false);

@@ -46,7 +46,7 @@ internal sealed class MimeMessageStream : Stream
     private readonly CancellationTokenSource _stop = new();
     private Task? _producer;
     private long _read;
-    private bool _disposed;
+    private int _disposed;
 
     /// <summary>
     /// A stream of <paramref name="message"/> written with <paramref name="format"/>: of exactly
@@ -63,7 +63,7 @@ internal sealed class MimeMessageStream : Stream
     /// <summary>The writer's task, for tests: it never faults (its errors go to the reader).</summary>
     internal Task? Producer => _producer;
 
-    public override bool CanRead => !_disposed;
+    public override bool CanRead => Volatile.Read(ref _disposed) == 0;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     public override long Length => _size ?? throw new NotSupportedException("the message was not measured: its length is known once read");
@@ -77,7 +77,7 @@ internal sealed class MimeMessageStream : Stream
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (buffer.IsEmpty)
         {
             return 0;
@@ -125,23 +125,22 @@ internal sealed class MimeMessageStream : Stream
 
     public override async ValueTask DisposeAsync()
     {
-        var first = !_disposed;
-        var producer = Stop();
-        if (producer is not null)
+        // Only the call that stopped the stream returns the pipe: two disposals at once must not pool it twice.
+        if (TryStop(out var producer))
         {
-            // Never faults; woken by the completed reader or the cancellation.
-            await producer.ConfigureAwait(false);
-        }
-        if (first)
-        {
-            if (producer is null)
+            if (producer is not null)
+            {
+                // Never faults; woken by the completed reader or the cancellation.
+                await producer.ConfigureAwait(false);
+            }
+            else
             {
                 await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
             }
             // Both ends are complete and nothing uses the pipe any more.
             ReturnPipe(_pipe);
+            _stop.Dispose();
         }
-        _stop.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -149,8 +148,9 @@ internal sealed class MimeMessageStream : Stream
     {
         if (disposing)
         {
-            // The producer stops by itself once it sees the reader gone; nothing waits for it here.
-            Stop();
+            // The producer stops by itself once it sees the reader gone; nothing waits for it here, and the pipe
+            // is left to the garbage collector rather than pooled while the producer may still write to it.
+            TryStop(out _);
         }
         base.Dispose(disposing);
     }
@@ -178,16 +178,18 @@ internal sealed class MimeMessageStream : Stream
         }
     }
 
-    private Task? Stop()
+    /// <summary>Stops the stream once: false when it was already stopped.</summary>
+    private bool TryStop(out Task? producer)
     {
-        if (_disposed)
+        producer = null;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            return null;
+            return false;
         }
-        _disposed = true;
         _pipe.Reader.Complete();
         _stop.Cancel();
-        return _producer;
+        producer = _producer;
+        return true;
     }
 
     // Writes the message into the pipe; every failure, including a size that differs from the measured one,

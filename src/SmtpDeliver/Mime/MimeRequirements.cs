@@ -87,8 +87,9 @@ internal static class MimeRequirements
             var found = list[i] switch
             {
                 MailboxAddress mailbox => HasInternationalLocalPart(mailbox),
-                // RFC 5322 3.4: groups do not nest; a parsed message that nests them anyway is walked a little way.
-                GroupAddress group when depth < 8 => HasInternationalLocalPart(group.Members, depth + 1),
+                // RFC 5322 3.4: groups do not nest; one nested anyway is walked to a depth MimeKit's parser never
+                // produces (3 by default), and deeper than that counts as needing SMTPUTF8 rather than going unchecked.
+                GroupAddress group => depth >= 64 || HasInternationalLocalPart(group.Members, depth + 1),
                 _ => false,
             };
             if (found)

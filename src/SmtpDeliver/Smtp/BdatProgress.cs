@@ -45,8 +45,9 @@ internal sealed class BdatProgress : IDisposable
     /// <summary>The writer has ended, whatever the reason; called once, as the writer's last use of this object.</summary>
     public void WriterEnded()
     {
-        Volatile.Write(ref _writerEnded, 1);
+        // The release first: once the flag is seen, the object may be reset and reused, and no late signal may follow.
         _signals.Release();
+        Volatile.Write(ref _writerEnded, 1);
     }
 
     /// <summary>True once the writer has ended: only the reader still uses this object.</summary>

@@ -62,7 +62,7 @@ internal sealed class BdatWriter : IDisposable
     /// </summary>
     /// <returns>True when the chunk appended was the last.</returns>
     /// <exception cref="MessageDataException">Without BINARYMIME: a bare CR or LF, or no final CRLF.</exception>
-    /// <exception cref="SmtpException">An octet above 127 while <see cref="RefuseEightBit"/> is set.</exception>
+    /// <exception cref="SmtpException">An octet above 127 while <see cref="RefuseEightBit"/> is set, or more bytes than <see cref="SizeLimit"/>.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> AppendNextAsync(SmtpTransport transport, CancellationToken cancellationToken)
     {
@@ -78,7 +78,7 @@ internal sealed class BdatWriter : IDisposable
     /// </summary>
     /// <returns>True when the chunk is the last.</returns>
     /// <exception cref="MessageDataException">Without BINARYMIME: a bare CR or LF, or no final CRLF.</exception>
-    /// <exception cref="SmtpException">An octet above 127 while <see cref="RefuseEightBit"/> is set.</exception>
+    /// <exception cref="SmtpException">An octet above 127 while <see cref="RefuseEightBit"/> is set, or more bytes than <see cref="SizeLimit"/>.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
@@ -112,6 +112,11 @@ internal sealed class BdatWriter : IDisposable
                 _lines.Finish();
             }
         }
+        if (Written + length > SizeLimit)
+        {
+            throw new SmtpException(SmtpErrorReason.MessageTooLarge, true, SmtpCommand.Bdat,
+                $"message is more than {Written + length} bytes, server accepts at most {SizeLimit} bytes");
+        }
         // RFC 6152: whether the chunk holds octets above 127 (the message then needs 8BITMIME).
         var eightBit = chunk.IndexOfAnyInRange((byte)0x80, (byte)0xff) >= 0;
         if (eightBit && RefuseEightBit)
@@ -126,6 +131,12 @@ internal sealed class BdatWriter : IDisposable
         _filledLast = last;
         return last;
     }
+
+    /// <summary>
+    /// The most message bytes the server takes (its SIZE, RFC 1870), checked per chunk for a message whose size was
+    /// not declared: a chunk that would pass it fails <see cref="FillAsync"/>. No limit by default.
+    /// </summary>
+    public long SizeLimit { get; set; } = long.MaxValue;
 
     /// <summary>The length of the chunk filled and not yet appended; -1 when there is none.</summary>
     public int FilledLength => _filled;

@@ -14,7 +14,9 @@ public class MimeUnmeasuredBdatTests
     {
         await ss.WriteLineAsync("220 mx.example");
         await ss.ExpectAsync("EHLO localhost");
-        string[] all = ["mx.example", "PIPELINING", "CHUNKING", "SIZE 100000000", .. extensions];
+        // SIZE 100000000 unless the test gives its own.
+        string[] size = extensions.Any(e => e.StartsWith("SIZE", StringComparison.Ordinal)) ? [] : ["SIZE 100000000"];
+        string[] all = ["mx.example", "PIPELINING", "CHUNKING", .. size, .. extensions];
         for (var i = 0; i < all.Length; i++)
         {
             await ss.WriteLineAsync((i == all.Length - 1 ? "250 " : "250-") + all[i]);
@@ -169,5 +171,70 @@ public class MimeUnmeasuredBdatTests
         await s.CompletionAsync();
         Assert.DoesNotContain(commands, l => l.EndsWith(" LAST", StringComparison.Ordinal));
         Assert.Equal($"BDAT {BdatWriter.ChunkSize}", commands[0]);
+    }
+
+    [Fact]
+    public async Task Larger_message_over_a_size_limit_below_one_chunk_is_refused_before_mail()
+    {
+        // RFC 1870: the first chunk alone passes the announced limit, so nothing is sent (as with a measured size).
+        var m = Text(3000);
+        var sawMail = false;
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await GreetAsync(ss, "8BITMIME", "SIZE 10000");
+            var line = await ss.ReadLineAsync();
+            sawMail = line?.StartsWith("MAIL", StringComparison.Ordinal) == true;
+            if (line == "QUIT")
+            {
+                await ss.WriteLineAsync("221 bye");
+            }
+        });
+        await using (var c = await MimeWire.ConnectAsync(s))
+        {
+            var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverMessageAsync(m));
+            Assert.Equal((SmtpErrorReason.MessageTooLarge, true, false), (e.Reason, e.Permanent, e.MessageDataSent));
+            await c.CloseAsync();
+        }
+        await s.CompletionAsync();
+        Assert.False(sawMail);
+    }
+
+    [Fact]
+    public async Task Larger_message_that_passes_the_size_limit_midway_stops_before_the_chunk_that_would_pass_it()
+    {
+        var m = Text(3000);
+        var commands = new List<string>();
+        await using var s = ScriptedSmtpServer.Start(async ss =>
+        {
+            await GreetAsync(ss, "8BITMIME", "SIZE 100000");
+            await ss.ExpectAsync("MAIL FROM:<a@example.org> BODY=8BITMIME");
+            await ss.ExpectAsync("RCPT TO:<b@example.org>");
+            await ss.WriteLineAsync("250 ok");
+            await ss.WriteLineAsync("250 ok");
+            while (true)
+            {
+                var line = await ss.ReadLineAsync() ?? throw new InvalidOperationException("connection closed");
+                commands.Add(line);
+                if (!line.StartsWith("BDAT ", StringComparison.Ordinal))
+                {
+                    break;
+                }
+                await ss.ReadExactAsync(int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
+                await ss.WriteLineAsync("250 chunk");
+            }
+            await ss.WriteLineAsync("250 reset");
+            await ss.ExpectAsync("QUIT");
+            await ss.WriteLineAsync("221 bye");
+        });
+        await using (var c = await MimeWire.ConnectAsync(s))
+        {
+            var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverMessageAsync(m));
+            Assert.Equal((SmtpErrorReason.MessageTooLarge, true, false, false), (e.Reason, e.Permanent, e.MessageDataSent, e.DeliveryUncertain));
+            await c.ResetAsync();
+            await c.CloseAsync();
+        }
+        await s.CompletionAsync();
+        // One 64 KiB chunk fits under 100,000 bytes, a second would not: it is never sent, nor any LAST.
+        Assert.Equal([$"BDAT {BdatWriter.ChunkSize}", "RSET"], commands);
     }
 }
