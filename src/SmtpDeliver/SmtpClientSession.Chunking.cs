@@ -179,7 +179,7 @@ public sealed partial class SmtpClientSession
         }
         if (messageError is SmtpException unsendable)
         {
-            // The message itself cannot go to this server (an undeclared 8-bit octet): no LAST was sent.
+            // The message itself cannot go to this server (an undeclared 8-bit octet, or past its SIZE): no LAST was sent.
             throw unsendable;
         }
         if (messageError is not null)

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Diagnostics;
 using SmtpDeliver.Names;
 using SmtpDeliver.Tls;
 using SmtpDeliver.TlsRpt;
-using System.Runtime.CompilerServices;
 
 namespace SmtpDeliver;
 

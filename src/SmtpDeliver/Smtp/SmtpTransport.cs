@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using SmtpDeliver.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace SmtpDeliver;
 
