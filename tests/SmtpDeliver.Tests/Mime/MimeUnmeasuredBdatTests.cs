@@ -127,17 +127,17 @@ public class MimeUnmeasuredBdatTests
         Assert.Equal(expected, received);
     }
 
-    [Fact]
-    public async Task Eight_bit_octet_after_the_first_chunk_without_8bitmime_stops_before_last_and_the_session_goes_on()
+    /// <summary>
+    /// A transaction the client stops midway: the server (with <paramref name="extensions"/>) expects
+    /// <paramref name="mail"/>, answers every chunk, and then RSET; returns the client's error and the lines after RCPT.
+    /// </summary>
+    private static async Task<(SmtpException Error, List<string> Commands)> StoppedAsync(MimeMessage m, string mail, params string[] extensions)
     {
-        // 3,000 lines of 7-bit text, then one 8-bit line: the first chunk is all 7-bit, so the transaction starts
-        // without BODY (the server offers no 8BITMIME); the 8-bit chunk must never be sent, nor any LAST.
-        var m = Text(3000, "Grüße");
         var commands = new List<string>();
         await using var s = ScriptedSmtpServer.Start(async ss =>
         {
-            await GreetAsync(ss);
-            await ss.ExpectAsync("MAIL FROM:<a@example.org>");
+            await GreetAsync(ss, extensions);
+            await ss.ExpectAsync(mail);
             await ss.ExpectAsync("RCPT TO:<b@example.org>");
             await ss.WriteLineAsync("250 ok");
             await ss.WriteLineAsync("250 ok");
@@ -152,25 +152,33 @@ public class MimeUnmeasuredBdatTests
                 await ss.ReadExactAsync(int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
                 await ss.WriteLineAsync("250 chunk");
             }
-            // The unfinished transaction is dropped with RSET before anything else.
-            Assert.Equal("RSET", commands[^1]);
             await ss.WriteLineAsync("250 reset");
             await ss.ExpectAsync("QUIT");
             await ss.WriteLineAsync("221 bye");
         });
+        SmtpException e;
         await using (var c = await MimeWire.ConnectAsync(s))
         {
-            var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverMessageAsync(m));
-            Assert.Equal(SmtpErrorReason.EightBitMimeUnsupported, e.Reason);
-            Assert.True(e.Permanent);
-            Assert.False(e.DeliveryUncertain);
-            Assert.False(e.MessageDataSent);
+            e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverMessageAsync(m));
+            Assert.False(c.IsBroken);
             await c.ResetAsync();
             await c.CloseAsync();
         }
         await s.CompletionAsync();
+        return (e, commands);
+    }
+
+    [Fact]
+    public async Task Eight_bit_octet_after_the_first_chunk_without_8bitmime_stops_before_last_and_the_session_goes_on()
+    {
+        // 3,000 lines of 7-bit text, then one 8-bit line: the first chunk is all 7-bit, so the transaction starts
+        // without BODY (the server offers no 8BITMIME); the 8-bit chunk must never be sent, nor any LAST, and the
+        // unfinished transaction is dropped with RSET before anything else.
+        var (e, commands) = await StoppedAsync(Text(3000, "Grüße"), "MAIL FROM:<a@example.org>");
+        Assert.Equal((SmtpErrorReason.EightBitMimeUnsupported, true, false, false), (e.Reason, e.Permanent, e.DeliveryUncertain, e.MessageDataSent));
         Assert.DoesNotContain(commands, l => l.EndsWith(" LAST", StringComparison.Ordinal));
         Assert.Equal($"BDAT {BdatWriter.ChunkSize}", commands[0]);
+        Assert.Equal("RSET", commands[^1]);
     }
 
     [Fact]
@@ -202,38 +210,8 @@ public class MimeUnmeasuredBdatTests
     [Fact]
     public async Task Larger_message_that_passes_the_size_limit_midway_stops_before_the_chunk_that_would_pass_it()
     {
-        var m = Text(3000);
-        var commands = new List<string>();
-        await using var s = ScriptedSmtpServer.Start(async ss =>
-        {
-            await GreetAsync(ss, "8BITMIME", "SIZE 100000");
-            await ss.ExpectAsync("MAIL FROM:<a@example.org> BODY=8BITMIME");
-            await ss.ExpectAsync("RCPT TO:<b@example.org>");
-            await ss.WriteLineAsync("250 ok");
-            await ss.WriteLineAsync("250 ok");
-            while (true)
-            {
-                var line = await ss.ReadLineAsync() ?? throw new InvalidOperationException("connection closed");
-                commands.Add(line);
-                if (!line.StartsWith("BDAT ", StringComparison.Ordinal))
-                {
-                    break;
-                }
-                await ss.ReadExactAsync(int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
-                await ss.WriteLineAsync("250 chunk");
-            }
-            await ss.WriteLineAsync("250 reset");
-            await ss.ExpectAsync("QUIT");
-            await ss.WriteLineAsync("221 bye");
-        });
-        await using (var c = await MimeWire.ConnectAsync(s))
-        {
-            var e = await Assert.ThrowsAsync<SmtpException>(() => c.DeliverMessageAsync(m));
-            Assert.Equal((SmtpErrorReason.MessageTooLarge, true, false, false), (e.Reason, e.Permanent, e.MessageDataSent, e.DeliveryUncertain));
-            await c.ResetAsync();
-            await c.CloseAsync();
-        }
-        await s.CompletionAsync();
+        var (e, commands) = await StoppedAsync(Text(3000), "MAIL FROM:<a@example.org> BODY=8BITMIME", "8BITMIME", "SIZE 100000");
+        Assert.Equal((SmtpErrorReason.MessageTooLarge, true, false, false), (e.Reason, e.Permanent, e.MessageDataSent, e.DeliveryUncertain));
         // One 64 KiB chunk fits under 100,000 bytes, a second would not: it is never sent, nor any LAST.
         Assert.Equal([$"BDAT {BdatWriter.ChunkSize}", "RSET"], commands);
     }
