@@ -152,7 +152,7 @@ public sealed partial class SmtpClientSession
             if (progress.LastWritten && mail is { IsPositiveCompletion: true } && accepted > 0 && refusal is null)
             {
                 // As with DATA: cancelled while the server judged the whole message, so the outcome is uncertain.
-                throw CanceledAfterData(e, responses[..rcptRead]);
+                throw CanceledAfterData(SmtpCommand.Bdat, e, responses[..rcptRead]);
             }
             throw;
         }
@@ -364,7 +364,7 @@ public sealed partial class SmtpClientSession
             catch (OperationCanceledException e) when (last)
             {
                 _transport.Broken = true;
-                throw CanceledAfterData(e, responses);
+                throw CanceledAfterData(SmtpCommand.Bdat, e, responses);
             }
             if (last)
             {
@@ -390,23 +390,7 @@ public sealed partial class SmtpClientSession
     private SmtpResponse[] Delivered(Reply final, BdatWriter chunks, SmtpResponse[] responses)
     {
         Log.DataWritten(_logger, chunks.Written);
-        if (!final.IsPositiveCompletion)
-        {
-            // A definite verdict on the whole message: 5xx permanent, 4xx transient.
-            var permanent = final.Class == 5;
-            throw new SmtpException(SmtpErrorReason.Status, permanent, SmtpCommand.Bdat,
-                $"message refused after last bdat chunk: got {final.Code}, expected 2xx", final.ToResponse(SmtpCommand.Bdat, permanent, SmtpErrorReason.Status))
-            {
-                MessageDataSent = true,
-                RecipientResponses = responses,
-            };
-        }
-        var accepted = 0;
-        foreach (var r in responses)
-        {
-            accepted += r.IsSuccess ? 1 : 0;
-        }
-        Log.Delivered(_logger, accepted, responses.Length, chunks.Written);
+        Verdict(final, SmtpCommand.Bdat, "last bdat chunk", chunks.Written, responses);
         return responses;
     }
 
@@ -426,11 +410,4 @@ public sealed partial class SmtpClientSession
     /// <summary>The message stream failed or is malformed; no chunk of it was written partly, so the session stays in step.</summary>
     private static SmtpException MessageError(Exception e) =>
         new(SmtpErrorReason.MessageData, false, SmtpCommand.Bdat, $"reading message for bdat: {e.Message}", null, e);
-
-    private SmtpException CanceledAfterData(OperationCanceledException e, SmtpResponse[] responses)
-    {
-        _transport.Broken = true;
-        return new SmtpException(SmtpErrorReason.Canceled, false, SmtpCommand.Bdat,
-            "cancelled after the message data was sent, before the server's reply", null, e).AfterMessageData(uncertain: true, responses);
-    }
 }

@@ -530,18 +530,22 @@ public sealed partial class SmtpClientSession
         }
         catch (OperationCanceledException e)
         {
-            // Cancelled while the server judged the message: the outcome matters more than the
-            // cancellation, so it is reported as uncertain, never lost in an OperationCanceledException.
-            _transport.Broken = true;
-            throw new SmtpException(SmtpErrorReason.Canceled, false, SmtpCommand.Data,
-                "cancelled after the message data was sent, before the server's reply", null, e).AfterMessageData(uncertain: true, responses);
+            throw CanceledAfterData(SmtpCommand.Data, e, responses);
         }
+        Verdict(final, SmtpCommand.Data, "data", bytes, responses);
+    }
+
+    /// <summary>
+    /// The reply to the end of the message (DATA's final dot, or the BDAT chunk with LAST) is the verdict on the
+    /// whole message: a definite refusal (5xx permanent, 4xx transient) throws, with the data sent; 2xx is delivered.
+    /// </summary>
+    private void Verdict(Reply final, SmtpCommand command, string after, long bytes, SmtpResponse[] responses)
+    {
         if (!final.IsPositiveCompletion)
         {
-            // A definite verdict on the message: 5xx permanent, 4xx transient.
             var permanent = final.Class == 5;
-            throw new SmtpException(SmtpErrorReason.Status, permanent, SmtpCommand.Data,
-                $"message refused after data: got {final.Code}, expected 2xx", final.ToResponse(SmtpCommand.Data, permanent, SmtpErrorReason.Status))
+            throw new SmtpException(SmtpErrorReason.Status, permanent, command,
+                $"message refused after {after}: got {final.Code}, expected 2xx", final.ToResponse(command, permanent, SmtpErrorReason.Status))
             {
                 MessageDataSent = true,
                 RecipientResponses = responses,
@@ -553,5 +557,16 @@ public sealed partial class SmtpClientSession
             accepted += r.IsSuccess ? 1 : 0;
         }
         Log.Delivered(_logger, accepted, responses.Length, bytes);
+    }
+
+    /// <summary>
+    /// Cancelled while the server judged the whole message: the outcome matters more than the cancellation, so it
+    /// is reported as uncertain, never lost in an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private SmtpException CanceledAfterData(SmtpCommand command, OperationCanceledException e, SmtpResponse[] responses)
+    {
+        _transport.Broken = true;
+        return new SmtpException(SmtpErrorReason.Canceled, false, command,
+            "cancelled after the message data was sent, before the server's reply", null, e).AfterMessageData(uncertain: true, responses);
     }
 }

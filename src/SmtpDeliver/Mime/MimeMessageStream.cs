@@ -32,6 +32,9 @@ internal sealed class MimeMessageStream : Stream
         minimumSegmentSize: SegmentSize,
         useSynchronizationContext: false);
 
+    private const string ForwardOnly = "a MIME message stream is read forward, as MimeKit writes it: it cannot seek";
+    private const string ReadOnly = "a MIME message stream is read only: MimeKit writes the message into it";
+
     private readonly MimeMessage _message;
     private readonly FormatOptions _format;
     // The measured size, which the bytes written must match; null when the message was not measured.
@@ -71,7 +74,7 @@ internal sealed class MimeMessageStream : Stream
     public override long Position
     {
         get => _read;
-        set => throw new NotSupportedException();
+        set => throw new NotSupportedException(ForwardOnly);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -115,13 +118,13 @@ internal sealed class MimeMessageStream : Stream
     {
     }
 
-    // The Stream contract for a forward-only read stream (CanSeek and CanWrite are false): these members are
-    // documented to throw NotSupportedException; nothing is left unimplemented.
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    // The Stream contract for a forward-only read stream (CanSeek and CanWrite are false): these members throw
+    // NotSupportedException, saying why, as DeadlineStream's do.
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException(ForwardOnly);
 
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException(ReadOnly);
 
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException(ReadOnly);
 
     public override async ValueTask DisposeAsync()
     {

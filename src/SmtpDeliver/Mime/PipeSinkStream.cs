@@ -11,6 +11,8 @@ namespace SmtpDeliver.Mime;
 /// </summary>
 internal sealed class PipeSinkStream(PipeWriter writer, long expectedSize) : Stream
 {
+    private const string ForwardOnly = "the MIME sink takes MimeKit's bytes in order, into a pipe: it cannot seek";
+
     /// <summary>The bytes accepted so far.</summary>
     public long Written { get; private set; }
 
@@ -22,7 +24,7 @@ internal sealed class PipeSinkStream(PipeWriter writer, long expectedSize) : Str
     public override long Position
     {
         get => Written;
-        set => throw new NotSupportedException();
+        set => throw new NotSupportedException(ForwardOnly);
     }
 
     /// <summary>
@@ -75,13 +77,14 @@ internal sealed class PipeSinkStream(PipeWriter writer, long expectedSize) : Str
     {
     }
 
-    // The Stream contract for a write-only stream (CanRead and CanSeek are false): documented to throw
-    // NotSupportedException; nothing is left unimplemented.
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    // The Stream contract for a write-only stream (CanRead and CanSeek are false): these members throw
+    // NotSupportedException, saying why, as DeadlineStream's do.
+    public override int Read(byte[] buffer, int offset, int count) =>
+        throw new NotSupportedException("the MIME sink is write only: the pipe's reader reads what MimeKit wrote");
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException(ForwardOnly);
 
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException("the MIME sink's length is what MimeKit wrote to it");
 
     private void Account(int count)
     {

@@ -94,6 +94,27 @@ public class MimeMessageStreamTests
     }
 
     [Fact]
+    public async Task Forward_only_streams_refuse_seeking_and_the_other_direction_saying_why()
+    {
+        var source = MimeMessageSource.Prepare(MimeWire.Multipart(10), false, true);
+        var stream = (MimeMessageStream)source.Open();
+        Assert.False(stream.CanSeek || stream.CanWrite);
+        foreach (var refused in new Action[] { () => stream.Seek(0, SeekOrigin.Begin), () => stream.Position = 0, () => stream.SetLength(1), () => stream.Write([1], 0, 1) })
+        {
+            Assert.False(string.IsNullOrEmpty(Assert.Throws<NotSupportedException>(refused).Message));
+        }
+        await stream.DisposeAsync();
+
+        var pipe = new System.IO.Pipelines.Pipe();
+        var sink = new PipeSinkStream(pipe.Writer, long.MaxValue);
+        Assert.False(sink.CanSeek || sink.CanRead);
+        foreach (var refused in new Action[] { () => sink.Seek(0, SeekOrigin.Begin), () => sink.Position = 0, () => sink.SetLength(1), () => _ = sink.Read(new byte[1], 0, 1) })
+        {
+            Assert.False(string.IsNullOrEmpty(Assert.Throws<NotSupportedException>(refused).Message));
+        }
+    }
+
+    [Fact]
     public async Task Grown_message_never_yields_more_bytes_than_measured()
     {
         var m = MimeWire.Multipart(100_000);
